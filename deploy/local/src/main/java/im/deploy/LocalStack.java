@@ -1,0 +1,442 @@
+package im.deploy;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import im.protocol.Topics;
+import im.testkit.EmbeddedKafka;
+
+/**
+ * Runs the whole system on one machine without Docker: Kafka (KRaft) and PostgreSQL in this JVM's care, the five services
+ * as child processes, all state under {@code .data} so a second start carries on where the first stopped.
+ */
+public final class LocalStack {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration DEATH_GRACE = Duration.ofSeconds(1);
+    private static final int TAIL_LINES = 40;
+    private static final String DATABASE = "im";
+    private static final String DB_USER = "postgres";
+
+    /** One service process: its module, HTTP port and the settings that differ from the service's defaults. */
+    record Service(String name, int port, Map<String, String> properties) {
+        String module() {
+            return name + "-service";
+        }
+
+        String healthUrl() {
+            return "http://localhost:" + port + "/q/health/ready";
+        }
+    }
+
+    /** A start that cannot go on; its message is meant for the user as it is. */
+    static final class StartupException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StartupException(String message) {
+            super(message);
+        }
+    }
+
+    private final Path root;
+    private final Path data;
+    private final Path logs;
+    private final int kafkaPort;
+    private final int controllerPort;
+    private final int pgPort;
+    private final List<Service> services;
+    private final Map<Service, Process> processes = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private EmbeddedKafka kafka;
+    private EmbeddedPostgres postgres;
+    private volatile boolean stopping;
+
+    LocalStack(Path root, Map<String, String> env) {
+        this.root = root;
+        this.data = root.resolve(".data");
+        this.logs = data.resolve("logs");
+        this.kafkaPort = intEnv(env, "IM_KAFKA_PORT", 9092);
+        this.controllerPort = intEnv(env, "IM_KAFKA_CONTROLLER_PORT", kafkaPort + 1);
+        this.pgPort = intEnv(env, "IM_PG_PORT", 5433);
+        this.services = List.of(
+                new Service("gateway", 8080, Map.of("im.gateway.node-id", "gw-1", "im.gateway.node-slot", "0")),
+                new Service("routing", 8081, Map.of()),
+                new Service("history", 8082, Map.of("quarkus.datasource.jdbc.url", jdbcUrl(),
+                        "quarkus.datasource.username", DB_USER, "quarkus.datasource.password", DB_USER)),
+                new Service("media", 8083, Map.of("im.media.storage-dir", data.resolve("media").toString())),
+                new Service("push", 8084, Map.of()));
+    }
+
+    public static void main(String[] args) {
+        Path root = Path.of(System.getProperty("im.root", ".")).toAbsolutePath().normalize();
+        LocalStack stack;
+        try {
+            stack = new LocalStack(root, System.getenv());
+        } catch (StartupException e) {
+            System.err.println("im: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::stop, "im-local-stop"));
+        try {
+            stack.start();
+        } catch (StartupException e) {
+            System.err.println();
+            System.err.println("im: " + e.getMessage());
+            System.exit(1);
+        } catch (RuntimeException | IOException | SQLException e) {
+            LOG.error("cannot start the local stack", e);
+            System.exit(1);
+        }
+        stack.printSummary();
+        stack.watch();
+    }
+
+    private void start() throws IOException, SQLException {
+        checkJars();
+        checkPorts();
+        for (Path dir : List.of(logs, data.resolve("media"), data.resolve("tmp"))) {
+            Files.createDirectories(dir);
+        }
+        Path secretFile = JwtSecret.file(data);
+        boolean newSecret = !Files.exists(secretFile);
+        String secret = JwtSecret.loadOrCreate(secretFile);
+        LOG.info("JWT secret: {} ({})", secretFile, newSecret ? "generated" : "reused");
+        startKafka();
+        startPostgres();
+        for (Service service : services) {
+            launch(service, secret);
+        }
+        awaitReady();
+    }
+
+    private void checkJars() {
+        List<String> missing = services.stream().map(this::jar).filter(jar -> !Files.isRegularFile(jar))
+                .map(jar -> root.relativize(jar).toString()).toList();
+        if (!missing.isEmpty()) {
+            throw new StartupException("service jars missing: " + String.join(", ", missing)
+                    + "\n    build first: ./im start builds when a jar is missing (or run ./mvnw -DskipTests install;"
+                    + " IM_REBUILD=1 ./im start forces a rebuild)");
+        }
+    }
+
+    private void checkPorts() {
+        Map<Integer, String> ports = new LinkedHashMap<>();
+        ports.put(kafkaPort, "Kafka");
+        ports.put(controllerPort, "Kafka controller");
+        ports.put(pgPort, "PostgreSQL");
+        services.forEach(service -> ports.put(service.port(), service.module()));
+        List<String> busy = new ArrayList<>();
+        ports.forEach((port, what) -> {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress(port));
+            } catch (IOException e) {
+                busy.add(port + " (" + what + ")");
+            }
+        });
+        if (!busy.isEmpty()) {
+            throw new StartupException("ports in use: " + String.join(", ", busy)
+                    + "\n    is a local stack from an earlier run still up? Stop it (Ctrl-C), or look with"
+                    + " `pgrep -af quarkus-run.jar` and `ss -ltnp`." + stalePostgresHint()
+                    + "\n    Kafka and PostgreSQL ports can be moved with IM_KAFKA_PORT and IM_PG_PORT.");
+        }
+    }
+
+    private String stalePostgresHint() {
+        Path pid = data.resolve("postgres").resolve("postmaster.pid");
+        try {
+            if (Files.isRegularFile(pid)) {
+                return "\n    .data/postgres/postmaster.pid names a PostgreSQL that may still run: kill "
+                        + Files.readAllLines(pid).get(0).strip();
+            }
+        } catch (IOException | IndexOutOfBoundsException e) {
+            return "";
+        }
+        return "";
+    }
+
+    private void startKafka() {
+        Path dir = data.resolve("kafka");
+        boolean reused = Files.exists(dir.resolve("meta.properties"));
+        LOG.info("Kafka: starting on localhost:{} (controller {}), log dir {} ({})", kafkaPort, controllerPort, dir,
+                reused ? "reused" : "new");
+        synchronized (this) {
+            ensureRunning();
+            kafka = EmbeddedKafka.start(dir, kafkaPort, controllerPort);
+        }
+        List<Topics.Spec> specs = Topics.specs(8, Topics.DEFAULT_GATEWAY_SLOTS);
+        List<String> created = kafka.createTopics(specs);
+        if (created.isEmpty()) {
+            LOG.info("Kafka topics: all {} exist already", specs.size());
+        } else {
+            LOG.info("Kafka topics created: {}", String.join(", ", created));
+        }
+    }
+
+    private void startPostgres() throws IOException, SQLException {
+        Path dir = data.resolve("postgres");
+        boolean reused = Files.exists(dir.resolve("PG_VERSION"));
+        Path log = logs.resolve("postgres.log");
+        LOG.info("PostgreSQL: starting on localhost:{}, data {} ({})", pgPort, dir, reused ? "reused" : "new");
+        synchronized (this) {
+            ensureRunning();
+            postgres = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false).setPort(pgPort)
+                    .setRegisterShutdownHook(false).setPGStartupWait(Duration.ofSeconds(60))
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        }
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            try (ResultSet rs = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
+                if (rs.next()) {
+                    LOG.info("PostgreSQL: database {} exists", DATABASE);
+                    return;
+                }
+            }
+            statement.execute("CREATE DATABASE " + DATABASE);
+            LOG.info("PostgreSQL: database {} created", DATABASE);
+        }
+    }
+
+    private void launch(Service service, String secret) throws IOException {
+        Path log = logs.resolve(service.name() + ".log");
+        if (Files.exists(log)) {
+            Files.move(log, logs.resolve(service.name() + ".log.1"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Dquarkus.profile=local", "-Djava.io.tmpdir=" + data.resolve("tmp"),
+                "-Dquarkus.http.port=" + service.port(), "-Dkafka.bootstrap.servers=localhost:" + kafkaPort));
+        service.properties().forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("-jar");
+        command.add(jar(service).toString());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        // the secret goes in the environment, not on the command line that ps shows to every user
+        builder.environment().put(JwtSecret.ENV, secret);
+        synchronized (this) {
+            ensureRunning();
+            processes.put(service, builder.start());
+        }
+        LOG.info("{}: starting on port {}, log {}", service.module(), service.port(), log);
+    }
+
+    private void awaitReady() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        long started = System.nanoTime();
+        for (Service service : services) {
+            Process process = processes.get(service);
+            while (!ready(service)) {
+                ensureRunning();
+                if (!process.isAlive()) {
+                    sleep(DEATH_GRACE);
+                    ensureRunning();
+                    throw new StartupException(service.module() + " exited during startup (exit code "
+                            + process.exitValue() + ")" + tailOf(service));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new StartupException(service.module() + " not ready after " + READY_TIMEOUT.toSeconds()
+                            + " s (" + service.healthUrl() + ")" + tailOf(service));
+                }
+                sleep(Duration.ofMillis(500));
+            }
+            LOG.info("{}: ready after {} s", service.module(), (System.nanoTime() - started) / 1_000_000_000);
+        }
+    }
+
+    private boolean ready(Service service) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(service.healthUrl())).timeout(Duration.ofSeconds(5))
+                .GET().build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted");
+        }
+    }
+
+    private void printSummary() {
+        Service gateway = services.get(0);
+        String base = "localhost:" + gateway.port();
+        StringBuilder out = new StringBuilder();
+        out.append("\nIM local stack is up.\n");
+        out.append(String.format("  %-14s http://%s%n", "Gateway", base));
+        out.append(String.format("  %-14s ws://%s/v1/ws%n", "WebSocket", base));
+        for (Service service : services) {
+            out.append(String.format("  %-14s %s%n", service.name() + " ready", service.healthUrl()));
+        }
+        out.append(String.format("  %-14s localhost:%d%n", "Kafka", kafkaPort));
+        out.append(String.format("  %-14s %s (user %s)%n", "PostgreSQL", jdbcUrl(), DB_USER));
+        out.append(String.format("  %-14s %s (reset: stop, then rm -rf .data)%n", "Data", data));
+        out.append(String.format("  %-14s %s/<service>.log (postgres.log too)%n", "Logs", logs));
+        out.append("\nTry it:\n");
+        out.append("  TOKEN=$(./im token alice)\n");
+        out.append("  websocat \"ws://").append(base).append("/v1/ws?token=$TOKEN\"    # or any WebSocket client\n");
+        out.append("  curl -s -X POST http://").append(base)
+                .append("/v1/auth/token -H 'Content-Type: application/json' -d '{\"userId\":\"bob\"}'\n");
+        out.append("\nCtrl-C stops everything.\n");
+        System.out.print(out);
+        System.out.flush();
+    }
+
+    /** Blocks while the services run; a service that dies on its own takes the whole stack down with it. */
+    private void watch() {
+        while (true) {
+            sleep(Duration.ofMillis(500));
+            for (Map.Entry<Service, Process> entry : processes.entrySet()) {
+                Process process = entry.getValue();
+                if (stopping || process.isAlive()) {
+                    continue;
+                }
+                // a Ctrl-C reaches the children too: give the shutdown hook a moment to say this is a stop
+                sleep(DEATH_GRACE);
+                if (stopping) {
+                    return;
+                }
+                Service service = entry.getKey();
+                System.err.println("\nim: " + service.module() + " exited unexpectedly (exit code " + process.exitValue()
+                        + ")" + tailOf(service));
+                System.err.println("im: stopping everything");
+                System.exit(1);
+            }
+        }
+    }
+
+    private synchronized void stop() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        if (processes.isEmpty() && postgres == null && kafka == null) {
+            return;
+        }
+        if (!processes.isEmpty()) {
+            LOG.info("Stopping services...");
+        }
+        processes.values().forEach(Process::destroy);
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        processes.forEach((service, process) -> {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                if (!process.waitFor(left, TimeUnit.NANOSECONDS)) {
+                    LOG.warn("{} did not stop within {} s: killing it", service.module(), STOP_TIMEOUT.toSeconds());
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        });
+        if (postgres != null && !Files.exists(data.resolve("postgres").resolve("postmaster.pid"))) {
+            LOG.info("PostgreSQL stopped already");
+        } else if (postgres != null) {
+            LOG.info("Stopping PostgreSQL...");
+            try {
+                postgres.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("PostgreSQL did not stop cleanly: {}", e.getMessage());
+            }
+        }
+        if (kafka != null) {
+            LOG.info("Stopping Kafka...");
+            try {
+                kafka.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Kafka did not stop cleanly: {}", e.getMessage());
+            }
+        }
+        LOG.info("Stopped; data kept in {}", data);
+    }
+
+    private void ensureRunning() {
+        if (stopping) {
+            throw new StartupException("stopped during startup");
+        }
+    }
+
+    private String tailOf(Service service) {
+        Path log = logs.resolve(service.name() + ".log");
+        return "\n--- last lines of " + log + " ---\n" + tail(log, TAIL_LINES) + "--- end of " + log.getFileName() + " ---";
+    }
+
+    /** The last {@code lines} lines of a file, read from its end so a large log costs nothing. */
+    static String tail(Path file, int lines) {
+        if (!Files.isRegularFile(file)) {
+            return "(no log)\n";
+        }
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            long length = in.length();
+            int size = (int) Math.min(length, 64 * 1024);
+            byte[] bytes = new byte[size];
+            in.seek(length - size);
+            in.readFully(bytes);
+            String[] all = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
+            int end = all.length > 0 && all[all.length - 1].isEmpty() ? all.length - 1 : all.length;
+            int from = Math.max(size < length ? 1 : 0, end - lines);
+            StringBuilder out = new StringBuilder();
+            for (int i = from; i < end; i++) {
+                out.append(all[i]).append('\n');
+            }
+            return out.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Path jar(Service service) {
+        return root.resolve(service.module()).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
+    }
+
+    private String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + pgPort + "/" + DATABASE;
+    }
+
+    private static int intEnv(Map<String, String> env, String name, int fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new StartupException(name + " must be a port number, not " + value);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted");
+        }
+    }
+}

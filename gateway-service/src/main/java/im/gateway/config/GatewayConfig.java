@@ -1,0 +1,61 @@
+package im.gateway.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of one gateway node. */
+@ConfigMapping(prefix = "im.gateway")
+public interface GatewayConfig {
+
+    /** This node's id, unique among the gateway nodes of a cluster. */
+    @WithDefault("gw-0")
+    String nodeId();
+
+    /** This node's partition of im.deliveries (0 to partitions-1), unique among live nodes. */
+    @WithDefault("0")
+    int nodeSlot();
+
+    /** How often the node tells routing it is alive. */
+    @WithDefault("5s")
+    Duration heartbeatInterval();
+
+    /** How long before a token's expiry the session gets tokenWillExpire. */
+    @WithDefault("30s")
+    Duration tokenExpiryWarning();
+
+    /** Messages per second one user may send through this node, for every type but barrage. */
+    @WithDefault("10")
+    int sendRatePerSecond();
+
+    /** Frames queued for one session before it sheds low priority or is closed as a slow consumer. */
+    @WithDefault("1000")
+    int outboundQueueSize();
+
+    /** How long a clientMsgId is remembered to answer a retry with the first ack. */
+    @WithDefault("10m")
+    Duration dedupeWindow();
+
+    /** How long to wait for Kafka to acknowledge a write before answering UNAVAILABLE. */
+    @WithDefault("10s")
+    Duration produceTimeout();
+
+    /** Most members in one group create or add request. */
+    @WithDefault("500")
+    int groupRequestMaxMembers();
+
+    /** The dev-only token endpoint. */
+    DevTokens devTokens();
+
+    /** POST /v1/auth/token: signs tokens for anybody, so it is for local development only. */
+    interface DevTokens {
+        /** Whether the endpoint answers; off unless a local profile turns it on. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Lifetime of the tokens it signs. */
+        @WithDefault("24h")
+        Duration lifetime();
+    }
+}

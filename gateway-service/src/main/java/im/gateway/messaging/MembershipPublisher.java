@@ -1,0 +1,48 @@
+package im.gateway.messaging;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import im.protocol.JsonCodec;
+import im.protocol.Membership;
+import im.protocol.MembershipView;
+
+/**
+ * Writes group and member records to the compacted {@code im.membership} topic and, once the broker has them, applies them
+ * to this node's view, so that the caller's next request already sees them.
+ */
+@ApplicationScoped
+public class MembershipPublisher {
+
+    @Inject
+    @Channel("membership-out")
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 8192)
+    Emitter<String> emitter;
+
+    @Inject
+    MembershipView view;
+
+    /** Writes records (key to value; null value removes) and completes when all are acknowledged and applied. */
+    public CompletableFuture<Void> write(List<Membership> upserts, List<String> removedKeys) {
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        for (Membership record : upserts) {
+            String key = Membership.KIND_GROUP.equals(record.kind())
+                    ? Membership.groupKey(record.groupId())
+                    : Membership.memberKey(record.groupId(), record.userId());
+            sends.add(KafkaSend.send(emitter, null, key, JsonCodec.encode(record), null)
+                    .thenRun(() -> view.apply(key, record)));
+        }
+        for (String key : removedKeys) {
+            sends.add(KafkaSend.send(emitter, null, key, null, null).thenRun(() -> view.apply(key, null)));
+        }
+        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+    }
+}

@@ -1,0 +1,75 @@
+package im.gateway.messaging;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import io.quarkus.scheduler.Scheduled;
+
+import im.gateway.config.GatewayConfig;
+import im.protocol.JsonCodec;
+import im.protocol.Presence;
+
+/**
+ * Tells routing, through the compacted {@code im.presence} topic, which users this node holds and that the node is alive.
+ * The node's epoch is its start time: routing treats entries of an older epoch of the same node as ghosts, and stops
+ * targeting the node once its heartbeat goes missing.
+ */
+@ApplicationScoped
+public class PresencePublisher {
+    private static final Logger LOG = Logger.getLogger(PresencePublisher.class);
+
+    private final long epoch = System.currentTimeMillis();
+
+    @Inject
+    GatewayConfig config;
+
+    @Inject
+    @Channel("presence-out")
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
+    Emitter<String> emitter;
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Publishes a user's sessions on this node; zero sessions is a tombstone. */
+    public CompletableFuture<?> publishUser(String userId, int sessions, List<String> rooms) {
+        String key = Presence.userKey(userId, config.nodeId());
+        String value = sessions == 0
+                ? null
+                : JsonCodec.encode(new Presence(1, Presence.KIND_USER, config.nodeId(), config.nodeSlot(), epoch, userId,
+                        sessions, rooms, System.currentTimeMillis()));
+        return KafkaSend.send(emitter, null, key, value, null);
+    }
+
+    @Scheduled(every = "${im.gateway.heartbeat-interval}", delayed = "1s")
+    void heartbeat() {
+        KafkaSend.send(emitter, null, Presence.nodeKey(config.nodeId()),
+                JsonCodec
+                        .encode(new Presence(1, Presence.KIND_NODE, config.nodeId(), config.nodeSlot(), epoch, null, null, null,
+                                System.currentTimeMillis())),
+                null).exceptionally(e -> {
+                    LOG.warnf("heartbeat not written: %s", e.getMessage());
+                    return null;
+                });
+    }
+
+    /** Says the node is gone (tombstone of its heartbeat) and waits briefly for the broker. */
+    public void nodeDown(Duration wait) {
+        try {
+            KafkaSend.send(emitter, null, Presence.nodeKey(config.nodeId()), null, null).get(wait.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warnf("node-down record not written: %s", e.getMessage());
+        }
+    }
+}

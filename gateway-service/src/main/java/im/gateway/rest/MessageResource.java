@@ -1,0 +1,36 @@
+package im.gateway.rest;
+
+import java.util.concurrent.CompletionStage;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Response;
+
+import im.gateway.auth.TokenVerifier;
+import im.gateway.service.SendService;
+import im.protocol.ErrorCode;
+import im.protocol.SendRequest;
+
+/** {@code POST /v1/messages}: the send op over HTTP, answered like an ack. */
+@Path("/v1/messages")
+public class MessageResource {
+
+    @Inject
+    SendService sendService;
+
+    @Inject
+    TokenVerifier tokens;
+
+    @HeaderParam("Authorization")
+    String authorization;
+
+    @POST
+    public CompletionStage<Response> send(SendRequest request) {
+        return sendService.send(tokens.verifyBearer(authorization), request, null, null).thenApply(ack -> {
+            int status = ack.isSuccess() ? 200 : ErrorCode.valueOf(ack.error().code()).httpStatus();
+            return Response.status(status).entity(ack).build();
+        });
+    }
+}

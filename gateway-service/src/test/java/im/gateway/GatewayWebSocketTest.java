@@ -1,0 +1,263 @@
+package im.gateway;
+
+import static im.gateway.GatewayTestSupport.send;
+import static im.gateway.GatewayTestSupport.sendText;
+import static im.gateway.GatewayTestSupport.uniqueUser;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+import im.protocol.ClientFrame;
+import im.protocol.ConversationType;
+import im.protocol.Delivery;
+import im.protocol.Envelope;
+import im.protocol.ErrorCode;
+import im.protocol.JsonCodec;
+import im.protocol.Message;
+import im.protocol.MessageContent;
+import im.protocol.MessageIds;
+import im.protocol.Priority;
+import im.protocol.Sender;
+import im.protocol.ServerFrames.Ack;
+import im.protocol.Topics;
+import im.testkit.EmbeddedKafka;
+import im.testkit.KafkaResource;
+import im.testkit.Tokens;
+import im.testkit.TopicProbe;
+import im.testkit.WsClient;
+
+/** The gateway's WebSocket against a real Kafka broker: acks, records, refusals, tokens, and pushing deliveries. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+class GatewayWebSocketTest {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    private String kafka() {
+        return EmbeddedKafka.shared().bootstrapServers();
+    }
+
+    private WsClient connect(String userId) {
+        return WsClient.connect(url.toString(), Tokens.user(userId));
+    }
+
+    @Test
+    void send_producesKeyedRecord_andAcksWithItsOffset() {
+        String alice = uniqueUser("alice");
+        String bob = uniqueUser("bob");
+        try (TopicProbe probe = TopicProbe.fromEnd(kafka(), Topics.MESSAGES_RELIABLE); WsClient ws = connect(alice)) {
+            Ack first = ws.request(sendText(ConversationType.PEER, bob, "hello", "c1"));
+            Ack second = ws.request(sendText(ConversationType.PEER, bob, "again", "c2"));
+
+            assertThat(first.isSuccess()).isTrue();
+            assertThat(second.orderKey()).isGreaterThan(first.orderKey());
+            assertThat(MessageIds.timestampOf(second.messageId())).isGreaterThanOrEqualTo(first.timestamp());
+            ConsumerRecord<String, String> record = probe.await(r -> r.value().contains(first.messageId()));
+            String expectedKey = alice.compareTo(bob) < 0 ? "peer/" + alice + "," + bob : "peer/" + bob + "," + alice;
+            assertThat(record.key()).isEqualTo(expectedKey);
+            assertThat(record.offset()).isEqualTo(first.orderKey());
+            assertThat(new String(record.headers().lastHeader("im-type").value(), StandardCharsets.UTF_8)).isEqualTo("text");
+            Envelope envelope = JsonCodec.decode(record.value(), Envelope.class);
+            assertThat(envelope.sender().id()).isEqualTo(alice);
+            assertThat(envelope.message().text()).isEqualTo("hello");
+            assertThat(envelope.origin().nodeId()).isEqualTo("gw-test");
+        }
+    }
+
+    @Test
+    void queryToken_isAccepted_andPingAnswersPong() {
+        try (WsClient ws = WsClient.connectWithQueryToken(url.toString(), Tokens.user(uniqueUser("browser")))) {
+            String id = ws.send(ClientFrame.simple(ClientFrame.PING, "p1", null));
+            JsonNode pong = ws.awaitOp("pong");
+            assertThat(WsClient.text(pong, "id")).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void retryWithSameClientMsgId_isOneRecord_withTheFirstAck() {
+        String alice = uniqueUser("alice");
+        try (TopicProbe probe = TopicProbe.fromEnd(kafka(), Topics.MESSAGES_RELIABLE); WsClient ws = connect(alice)) {
+            Ack first = ws.request(sendText(ConversationType.PEER, "bob", "once", "same-id"));
+            Ack retry = ws.request(sendText(ConversationType.PEER, "bob", "once", "same-id"));
+            Ack other = ws.request(sendText(ConversationType.PEER, "bob", "next", "other-id"));
+
+            assertThat(retry.messageId()).isEqualTo(first.messageId());
+            assertThat(retry.orderKey()).isEqualTo(first.orderKey());
+            probe.await(r -> r.value().contains(other.messageId()));
+            assertThat(probe.drain()).filteredOn(r -> r.value().contains(alice)).hasSize(2);
+        }
+    }
+
+    @Test
+    void refusals_answerTheirCatalogueCodes() {
+        String alice = uniqueUser("alice");
+        try (WsClient ws = connect(alice)) {
+            assertThat(code(ws.request(sendText(ConversationType.PEER, alice, "me", null))))
+                    .isEqualTo(ErrorCode.SEND_TO_SELF);
+            assertThat(code(ws.request(sendText(ConversationType.PEER, "bob", "x".repeat(32 * 1024 + 1), null))))
+                    .isEqualTo(ErrorCode.MESSAGE_TOO_LARGE);
+            assertThat(code(ws.request(sendText(ConversationType.PEER, "bad id", "hi", null))))
+                    .isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(code(ws.request(sendText(ConversationType.GROUP, "no-such-group", "hi", null))))
+                    .isEqualTo(ErrorCode.NOT_A_MEMBER);
+            assertThat(code(ws.request(sendText(ConversationType.ROOM, "not-entered", "hi", null))))
+                    .isEqualTo(ErrorCode.NOT_A_MEMBER);
+            assertThat(code(ws.request(send(ConversationType.PEER, "bob", MessageContent.barrage("b"), null))))
+                    .isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(code(ws.request(new ClientFrame("fly", null, null, null, null, null, null, null, null, null, null,
+                    null, null, null)))).isEqualTo(ErrorCode.INVALID_REQUEST);
+
+            String id = "unknown-type";
+            ws.sendRaw("{\"op\":\"send\",\"id\":\"" + id + "\",\"to\":{\"type\":\"peer\",\"id\":\"bob\"},"
+                    + "\"message\":{\"type\":\"sticker\"}}");
+            JsonNode error = ws.awaitFrame(f -> "error".equals(WsClient.text(f, "op")));
+            assertThat(error.get("error").get("code").asText()).isEqualTo("INVALID_REQUEST");
+            assertThat(error.toString()).doesNotContain("Exception", "at im.", "at com.");
+
+            ws.sendRaw("{not json");
+            assertThat(ws.awaitFrame(f -> "error".equals(WsClient.text(f, "op")) && f.toString().contains("malformed"))
+                    .get("error").get("code").asText()).isEqualTo("INVALID_REQUEST");
+        }
+    }
+
+    @Test
+    void moreThanTenPerSecond_isRateLimited_butBarrageIsNot() {
+        String alice = uniqueUser("fast");
+        try (WsClient ws = connect(alice)) {
+            ws.request(ClientFrame.room(ClientFrame.ENTER_ROOM, null, "rate-room"));
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                ids.add(ws.send(sendText(ConversationType.PEER, "bob", "m" + i, null)));
+            }
+            List<String> barrageIds = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                barrageIds.add(ws.send(send(ConversationType.ROOM, "rate-room", MessageContent.barrage("b" + i), null)));
+            }
+            List<String> codes = ids.stream().map(id -> ackCode(ws, id)).toList();
+            assertThat(codes).contains("RATE_LIMITED");
+            assertThat(codes.stream().filter("success"::equals).count()).isBetween(10L, 29L);
+            assertThat(barrageIds.stream().map(id -> ackCode(ws, id))).containsOnly("success");
+        }
+    }
+
+    @Test
+    void badAndExpiredTokens_areRefusedWithTheirCodes() {
+        try (WsClient ws = WsClient.connect(url.toString(), "not-a-token")) {
+            assertThat(ws.awaitClosed()).isEqualTo(4401);
+            assertThat(ws.frames().get(0).get("error").get("code").asText()).isEqualTo("UNAUTHORIZED");
+        }
+        String expired = Tokens.sign(Tokens.DEV_SECRET, "late", null, Duration.ofMinutes(-5), false);
+        try (WsClient ws = WsClient.connect(url.toString(), expired)) {
+            assertThat(ws.awaitClosed()).isEqualTo(4401);
+            assertThat(ws.frames().get(0).get("error").get("code").asText()).isEqualTo("TOKEN_EXPIRED");
+        }
+        String wrongSecret = Tokens.sign("another-secret-another-secret-another-secret", "x", null, Duration.ofHours(1),
+                false);
+        try (WsClient ws = WsClient.connect(url.toString(), wrongSecret)) {
+            assertThat(ws.awaitClosed()).isEqualTo(4401);
+        }
+    }
+
+    @Test
+    void tokenWillExpire_isSent_renewKeepsTheSession_andExpiryCloses() {
+        String user = uniqueUser("renew");
+        String shortToken = Tokens.sign(Tokens.DEV_SECRET, user, null, Duration.ofSeconds(32), false);
+        try (WsClient ws = WsClient.connect(url.toString(), shortToken)) {
+            JsonNode warning = ws.awaitOp("tokenWillExpire");
+            assertThat(warning.get("secondsLeft").asLong()).isBetween(0L, 32L);
+            Ack renewed = ws.request(ClientFrame.simple(ClientFrame.RENEW_TOKEN, null, Tokens.user(user)));
+            assertThat(renewed.isSuccess()).isTrue();
+            Ack other = ws.request(ClientFrame.simple(ClientFrame.RENEW_TOKEN, null, Tokens.user("someone-else")));
+            assertThat(other.error().code()).isEqualTo("FORBIDDEN");
+        }
+        String expiring = Tokens.sign(Tokens.DEV_SECRET, user, null, Duration.ofSeconds(2), false);
+        try (WsClient ws = WsClient.connect(url.toString(), expiring)) {
+            assertThat(ws.awaitClosed()).isEqualTo(4401);
+            assertThat(ws.frames()).anyMatch(f -> "closing".equals(WsClient.text(f, "op"))
+                    && "TOKEN_EXPIRED".equals(WsClient.text(f, "reason")));
+        }
+    }
+
+    @Test
+    void deliveriesForThisNodesSlot_arePushedToTheRightSessions() {
+        String bob = uniqueUser("bob");
+        String carol = uniqueUser("carol");
+        try (WsClient bobWs = connect(bob); WsClient carolWs = connect(carol)) {
+            ready(bobWs);
+            ready(carolWs);
+            Message message = new Message(MessageIds.next(System.currentTimeMillis()), "c", 7L, 3L, new Sender("alice", null),
+                    System.currentTimeMillis(), Priority.LOW, null, null, MessageContent.text("pushed"));
+            String key = "peer/alice," + bob;
+            Delivery delivery = new Delivery(1, "gw-test", key, List.of(bob), null, null, message);
+            // the node's consumer seeks to the end when it starts: write until it is reading
+            untilTrue(() -> TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test",
+                    JsonCodec.encode(delivery))), () -> !bobWs.messages().isEmpty());
+
+            Message received = bobWs.awaitMessages(1).get(0);
+            assertThat(received.content().text()).isEqualTo("pushed");
+            assertThat(received.orderKey()).isEqualTo(7L);
+            JsonNode frame = bobWs.awaitOp("messages");
+            assertThat(frame.get("conversation").get("id").asText()).isEqualTo("alice");
+            assertThat(carolWs.messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void broadcastRecords_reachEverySession() {
+        try (WsClient a = connect(uniqueUser("a")); WsClient b = connect(uniqueUser("b"))) {
+            ready(a);
+            ready(b);
+            String value = JsonCodec.encode(Map.of("v", 1, "messageId", "bc-1", "sender", Map.of("id", "ops"), "timestamp",
+                    System.currentTimeMillis(), "message", Map.of("type", "text", "text", "maintenance")));
+            untilTrue(() -> TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.BROADCAST, null, value)),
+                    () -> a.frames().stream().anyMatch(f -> "broadcast".equals(WsClient.text(f, "op"))));
+            for (WsClient ws : List.of(a, b)) {
+                JsonNode frame = ws.awaitOp("broadcast");
+                assertThat(frame.get("message").get("text").asText()).isEqualTo("maintenance");
+            }
+        }
+    }
+
+    /** Repeats {@code action} until {@code done}: for consumers that start reading from the end of a topic. */
+    private static void untilTrue(Runnable action, java.util.function.BooleanSupplier done) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            if (done.getAsBoolean()) {
+                return true;
+            }
+            action.run();
+            return false;
+        });
+    }
+
+    /** Waits until the connection is open and registered: a ping answered by pong. */
+    private static void ready(WsClient ws) {
+        String id = ws.send(ClientFrame.simple(ClientFrame.PING, null, null));
+        ws.awaitFrame(f -> "pong".equals(WsClient.text(f, "op")) && id.equals(WsClient.text(f, "id")));
+    }
+
+    private static ErrorCode code(Ack ack) {
+        assertThat(ack.status()).isEqualTo("failed");
+        return ErrorCode.valueOf(ack.error().code());
+    }
+
+    private static String ackCode(WsClient ws, String id) {
+        JsonNode ack = ws.awaitFrame(f -> "ack".equals(WsClient.text(f, "op")) && id.equals(WsClient.text(f, "id")));
+        return "success".equals(WsClient.text(ack, "status")) ? "success" : ack.get("error").get("code").asText();
+    }
+}

@@ -1,0 +1,67 @@
+package im.protocol;
+
+import java.util.List;
+
+/**
+ * A frame from client to server: {@code op} says which of the other fields matter (PROTOCOL.md, client to server).
+ *
+ * @param op send, enterRoom, leaveRoom, revoke, receipt, renewToken or ping
+ * @param id optional request id, repeated in the answer
+ * @param to send, revoke, receipt: the conversation
+ * @param message send: the message
+ * @param clientMsgId send: client-chosen id for retries
+ * @param priority send: low, medium or high
+ * @param mentions send: who is mentioned
+ * @param toUserIds send, room command only: just these users
+ * @param receipt send: whether receipts are wanted
+ * @param roomId enterRoom, leaveRoom: the room
+ * @param messageId revoke: the message
+ * @param orderKey receipt: up to which message
+ * @param kind receipt: delivered or read
+ * @param token renewToken: the new token
+ */
+public record ClientFrame(
+        String op,
+        String id,
+        ConversationRef to,
+        MessageContent message,
+        String clientMsgId,
+        Priority priority,
+        Mentions mentions,
+        List<String> toUserIds,
+        Boolean receipt,
+        String roomId,
+        String messageId,
+        Long orderKey,
+        String kind,
+        String token) {
+
+    public static final String SEND = "send";
+    public static final String ENTER_ROOM = "enterRoom";
+    public static final String LEAVE_ROOM = "leaveRoom";
+    public static final String REVOKE = "revoke";
+    public static final String RECEIPT = "receipt";
+    public static final String RENEW_TOKEN = "renewToken";
+    public static final String PING = "ping";
+
+    /** The send op's fields. */
+    public SendRequest toSendRequest() {
+        return new SendRequest(to, message, clientMsgId, priority, mentions, toUserIds, receipt);
+    }
+
+    /** A send frame, as a client library writes it. */
+    public static ClientFrame send(String id, SendRequest request) {
+        return new ClientFrame(SEND, id, request.to(), request.message(), request.clientMsgId(), request.priority(),
+                request.mentions(), request.toUserIds(), request.receipt(), null, null, null, null, null);
+    }
+
+    /** A frame that names a room: enterRoom or leaveRoom. */
+    public static ClientFrame room(String op, String id, String roomId) {
+        return new ClientFrame(op, id, null, null, null, null, null, null, null, roomId, null, null, null, null);
+    }
+
+    /** A ping or renewToken frame. */
+    public static ClientFrame simple(String op, String id, String token) {
+        return new ClientFrame(op, id, null, null, null, null, null, null, null, null, null, null, null, token);
+    }
+}

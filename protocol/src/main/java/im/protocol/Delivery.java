@@ -1,0 +1,24 @@
+package im.protocol;
+
+import java.util.List;
+
+/**
+ * The value of a record on {@code im.deliveries} (schema {@code delivery.v1.json}): what one gateway node must push to
+ * which of its sessions. Routing writes one record per node that holds a recipient, to the partition of that node's slot.
+ *
+ * @param v schema version, always 1
+ * @param nodeId the gateway node that must push it
+ * @param conversationKey the conversation
+ * @param userIds the recipients on that node; null for a whole-room delivery
+ * @param roomId for room conversations: push only to sessions that entered this room
+ * @param excludeSessionId the sending session, which gets an ack instead
+ * @param message the message, with orderKey and prevOrderKey stamped
+ */
+public record Delivery(
+        int v,
+        String nodeId,
+        String conversationKey,
+        List<String> userIds,
+        String roomId,
+        String excludeSessionId,
+        Message message) {}

@@ -1,0 +1,32 @@
+package im.protocol;
+
+/** Documented limits of the v1 contract (PROTOCOL.md). */
+public final class Limits {
+    /** Longest user, group or room id, in bytes (ASCII charset, so also characters). */
+    public static final int ID_MAX_BYTES = 32;
+    /** Longest display name, in UTF-8 bytes. */
+    public static final int USER_NAME_MAX_BYTES = 256;
+    /** Longest client-chosen message id. */
+    public static final int CLIENT_MSG_ID_MAX = 64;
+    /** Most users one message may mention. */
+    public static final int MENTIONS_MAX = 50;
+    /** Most users a room command may target. */
+    public static final int TO_USER_IDS_MAX = 500;
+    /** Longest {@code searchedContent} of a custom message, in UTF-8 bytes. */
+    public static final int SEARCHED_CONTENT_MAX_BYTES = 64;
+    /** Range of a custom message's {@code subType}. */
+    public static final int CUSTOM_SUB_TYPE_MAX = 200;
+    /** Longest {@code extendedData}, in UTF-8 bytes. */
+    public static final int EXTENDED_DATA_MAX_BYTES = 1024;
+    /** Longest audio message, in seconds. */
+    public static final int AUDIO_MAX_SECONDS = 300;
+    /** Upper bound of a whole message's JSON, whatever its type: keeps Kafka records and frames small. */
+    public static final int MESSAGE_JSON_MAX_BYTES = 64 * 1024;
+    /** Largest frame a client may send over the WebSocket. */
+    public static final int FRAME_MAX_BYTES = 96 * 1024;
+    /** Default client send rate, messages per second, for every type but barrage. */
+    public static final int DEFAULT_SEND_RATE_PER_SECOND = 10;
+
+    private Limits() {
+    }
+}

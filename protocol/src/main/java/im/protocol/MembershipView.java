@@ -1,0 +1,59 @@
+package im.protocol;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The state that the compacted {@code im.membership} topic describes, folded from its records: which groups exist and who
+ * belongs to them. Every reader of the topic (gateway, routing, history) folds it the same way, so the semantics of keys
+ * and tombstones live here, next to {@link Membership}. Thread-safe; reads never block writes.
+ */
+public final class MembershipView {
+    private final Map<String, Membership> groups = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> members = new ConcurrentHashMap<>();
+
+    /** Applies one record: {@code value} null is a tombstone. Keys that are not membership keys are ignored. */
+    public void apply(String key, Membership value) {
+        if (key == null || !key.startsWith("group/")) {
+            return;
+        }
+        String rest = key.substring("group/".length());
+        int slash = rest.indexOf('/');
+        if (slash < 0) {
+            if (value == null) {
+                groups.remove(rest);
+                members.remove(rest);
+            } else {
+                groups.put(rest, value);
+            }
+            return;
+        }
+        String groupId = rest.substring(0, slash);
+        String userId = rest.substring(slash + 1);
+        if (value == null) {
+            Set<String> set = members.get(groupId);
+            if (set != null) {
+                set.remove(userId);
+            }
+        } else {
+            members.computeIfAbsent(groupId, g -> ConcurrentHashMap.newKeySet()).add(userId);
+        }
+    }
+
+    public Optional<Membership> group(String groupId) {
+        return Optional.ofNullable(groups.get(groupId));
+    }
+
+    public boolean isMember(String groupId, String userId) {
+        Set<String> set = members.get(groupId);
+        return set != null && set.contains(userId);
+    }
+
+    /** The members of a group: a live view, empty when the group is unknown. */
+    public Set<String> members(String groupId) {
+        Set<String> set = members.get(groupId);
+        return set == null ? Set.of() : java.util.Collections.unmodifiableSet(set);
+    }
+}

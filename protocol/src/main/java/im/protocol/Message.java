@@ -1,0 +1,87 @@
+package im.protocol;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.ObjectCodec;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * A message as apps receive it: the server's stamps plus the type's fields of {@link MessageContent}, flattened into one
+ * JSON object.
+ *
+ * @param messageId server-assigned, time-ordered id
+ * @param clientMsgId the sender's id for retries
+ * @param orderKey the message's offset in its conversation's partition: increases within a conversation
+ * @param prevOrderKey the previous orderKey of this conversation as far as the server knows, or null
+ * @param sender who sent it
+ * @param timestamp server time in epoch milliseconds
+ * @param priority low, medium or high
+ * @param mentions who the message mentions, if anybody
+ * @param conversation the conversation as the reader names it; set in search results and broadcasts, else null
+ * @param content the type and the type's fields
+ */
+@JsonDeserialize(using = Message.Reader.class)
+public record Message(
+        String messageId,
+        String clientMsgId,
+        Long orderKey,
+        Long prevOrderKey,
+        Sender sender,
+        Long timestamp,
+        Priority priority,
+        Mentions mentions,
+        ConversationRef conversation,
+        @JsonUnwrapped MessageContent content) {
+
+    /** This message with the order stamps routing assigns. */
+    public Message withOrder(long orderKey, Long prevOrderKey) {
+        return new Message(messageId, clientMsgId, orderKey, prevOrderKey, sender, timestamp, priority, mentions, conversation,
+                content);
+    }
+
+    /**
+     * Reads the flat form back: the stamps by name, everything else as the {@link MessageContent}. Explicit, because
+     * {@code @JsonUnwrapped} on a record creator does not read back under every class loader.
+     */
+    static final class Reader extends StdDeserializer<Message> {
+
+        Reader() {
+            super(Message.class);
+        }
+
+        @Override
+        public Message deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            ObjectCodec codec = parser.getCodec();
+            JsonNode node = codec.readTree(parser);
+            if (!(node instanceof ObjectNode object)) {
+                return (Message) context.handleUnexpectedToken(Message.class, parser);
+            }
+            return new Message(text(object, "messageId"), text(object, "clientMsgId"), number(object, "orderKey"),
+                    number(object, "prevOrderKey"), value(codec, object, "sender", Sender.class), number(object, "timestamp"),
+                    value(codec, object, "priority", Priority.class), value(codec, object, "mentions", Mentions.class),
+                    value(codec, object, "conversation", ConversationRef.class),
+                    codec.treeToValue(object, MessageContent.class));
+        }
+
+        private static String text(ObjectNode node, String field) {
+            JsonNode value = node.get(field);
+            return value == null || value.isNull() ? null : value.asText();
+        }
+
+        private static Long number(ObjectNode node, String field) {
+            JsonNode value = node.get(field);
+            return value == null || value.isNull() ? null : value.asLong();
+        }
+
+        private static <T> T value(ObjectCodec codec, ObjectNode node, String field, Class<T> type) throws IOException {
+            JsonNode value = node.get(field);
+            return value == null || value.isNull() ? null : codec.treeToValue(value, type);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package im.protocol;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The per-type rules of the contract, shared by the gateway (requests from apps) and routing (records from backends). A
+ * broken rule is a {@link ProtocolException} with the catalogued code.
+ */
+public final class MessageRules {
+    private static final int COMBINE_MAX_MESSAGES = 100;
+
+    private MessageRules() {
+    }
+
+    /** Checks a message's type and fields for a conversation of type {@code target}. */
+    public static void checkContent(MessageContent content, ConversationType target) {
+        if (content == null) {
+            throw invalid("missing message");
+        }
+        MessageType type = content.type();
+        if (type == null) {
+            throw invalid("missing or unknown message type");
+        }
+        switch (type) {
+            case TEXT, BARRAGE -> requireText(content.text(), type, true);
+            case CUSTOM -> {
+                requireText(content.text(), type, false);
+                if (content.subType() == null || content.subType() < 0 || content.subType() > Limits.CUSTOM_SUB_TYPE_MAX) {
+                    throw invalid("custom subType must be 0-" + Limits.CUSTOM_SUB_TYPE_MAX);
+                }
+                if (utf8(content.searchedContent()) > Limits.SEARCHED_CONTENT_MAX_BYTES) {
+                    throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                            "searchedContent is limited to " + Limits.SEARCHED_CONTENT_MAX_BYTES + " bytes");
+                }
+            }
+            case COMMAND -> checkCommand(content.data());
+            case IMAGE, FILE, AUDIO, VIDEO -> checkMedia(content, type);
+            case LOCATION -> checkLocation(content);
+            case COMBINE -> checkCombine(content);
+            case TIPS -> {
+                if (content.event() == null) {
+                    throw invalid("tips need an event");
+                }
+            }
+        }
+        if (type == MessageType.BARRAGE && target != ConversationType.ROOM) {
+            throw invalid("barrage messages go to rooms only");
+        }
+        if (utf8(content.extendedData()) > Limits.EXTENDED_DATA_MAX_BYTES) {
+            throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                    "extendedData is limited to " + Limits.EXTENDED_DATA_MAX_BYTES + " bytes");
+        }
+    }
+
+    /** Checks the addressing fields that go with a message: mentions, toUserIds and clientMsgId. */
+    public static void checkAddressing(ConversationRef to, MessageType type, Mentions mentions, List<String> toUserIds,
+            String clientMsgId) {
+        if (to == null || to.type() == null) {
+            throw invalid("missing to.type");
+        }
+        Ids.requireId(to.id(), to.type().wireName());
+        if (mentions != null && mentions.userIds() != null) {
+            if (mentions.userIds().size() > Limits.MENTIONS_MAX) {
+                throw invalid("at most " + Limits.MENTIONS_MAX + " users may be mentioned");
+            }
+            mentions.userIds().forEach(id -> Ids.requireId(id, "mentioned user"));
+        }
+        if (toUserIds != null && !toUserIds.isEmpty()) {
+            if (to.type() != ConversationType.ROOM || type != MessageType.COMMAND) {
+                throw invalid("toUserIds is for room command messages only");
+            }
+            if (toUserIds.size() > Limits.TO_USER_IDS_MAX) {
+                throw invalid("at most " + Limits.TO_USER_IDS_MAX + " toUserIds");
+            }
+            toUserIds.forEach(id -> Ids.requireId(id, "toUserIds user"));
+        }
+        if (clientMsgId != null && (clientMsgId.isEmpty() || clientMsgId.length() > Limits.CLIENT_MSG_ID_MAX)) {
+            throw invalid("clientMsgId must be 1-" + Limits.CLIENT_MSG_ID_MAX + " characters");
+        }
+    }
+
+    /** Checks a whole Kafka record value, as routing does for records that backends produce. */
+    public static ConversationKey checkEnvelope(Envelope envelope) {
+        if (envelope.v() != Envelope.VERSION) {
+            throw invalid("unsupported schema version v=" + envelope.v());
+        }
+        if (envelope.messageId() == null || envelope.messageId().isBlank()) {
+            throw invalid("missing messageId");
+        }
+        if (envelope.sender() == null) {
+            throw invalid("missing sender");
+        }
+        Ids.requireId(envelope.sender().id(), "sender");
+        if (envelope.timestamp() <= 0) {
+            throw invalid("missing timestamp");
+        }
+        MessageContent content = envelope.message();
+        checkAddressing(envelope.to(), content == null ? null : content.type(), envelope.mentions(), envelope.toUserIds(),
+                envelope.clientMsgId());
+        checkContent(content, envelope.to().type());
+        ConversationKey key = ConversationKey.of(envelope.sender().id(), envelope.to());
+        if (!key.value().equals(envelope.conversationKey())) {
+            throw invalid("conversationKey " + envelope.conversationKey() + " does not match sender and to (" + key + ")");
+        }
+        return key;
+    }
+
+    private static void requireText(String text, MessageType type, boolean nonEmpty) {
+        if (text == null || (nonEmpty && text.isEmpty())) {
+            throw invalid(type.wireName() + " messages need text");
+        }
+        if (utf8(text) > type.maxBytes()) {
+            throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                    type.wireName() + " text is limited to " + type.maxBytes() + " bytes");
+        }
+    }
+
+    private static void checkCommand(String data) {
+        if (data == null) {
+            throw invalid("command messages need base64 data");
+        }
+        if (data.length() > (MessageType.COMMAND.maxBytes() * 4 / 3) + 4) {
+            throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                    "command data is limited to " + MessageType.COMMAND.maxBytes() + " bytes");
+        }
+        try {
+            byte[] decoded = Base64.getDecoder().decode(data);
+            if (decoded.length > MessageType.COMMAND.maxBytes()) {
+                throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                        "command data is limited to " + MessageType.COMMAND.maxBytes() + " bytes");
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalid("command data is not base64");
+        }
+    }
+
+    private static void checkMedia(MessageContent content, MessageType type) {
+        if (content.mediaId() == null && content.fileDownloadUrl() == null) {
+            throw invalid(type.wireName() + " messages need a mediaId or a fileDownloadUrl");
+        }
+        if (content.fileSize() != null && (content.fileSize() < 0 || content.fileSize() > type.maxBytes())) {
+            throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                    type.wireName() + " files are limited to " + type.maxBytes() + " bytes");
+        }
+        if (type == MessageType.AUDIO && content.audioDuration() != null
+                && content.audioDuration() > Limits.AUDIO_MAX_SECONDS) {
+            throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                    "audio is limited to " + Limits.AUDIO_MAX_SECONDS + " seconds");
+        }
+    }
+
+    private static void checkLocation(MessageContent content) {
+        Double lat = content.latitude();
+        Double lon = content.longitude();
+        if (lat == null || lon == null || lat < -90 || lat > 90 || lon < -180 || lon > 180) {
+            throw invalid("location needs latitude in [-90, 90] and longitude in [-180, 180]");
+        }
+    }
+
+    private static void checkCombine(MessageContent content) {
+        if (content.title() == null) {
+            throw invalid("combine messages need a title");
+        }
+        List<Message> messages = content.messages();
+        if (messages == null || messages.isEmpty() || messages.size() > COMBINE_MAX_MESSAGES) {
+            throw invalid("combine messages hold 1-" + COMBINE_MAX_MESSAGES + " messages");
+        }
+    }
+
+    private static int utf8(String value) {
+        return value == null ? 0 : value.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private static ProtocolException invalid(String detail) {
+        return new ProtocolException(ErrorCode.INVALID_REQUEST, detail);
+    }
+}

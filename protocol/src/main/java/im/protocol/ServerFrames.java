@@ -1,0 +1,125 @@
+package im.protocol;
+
+import java.util.List;
+
+/** Frames from server to client (PROTOCOL.md, server to client). Each record carries its {@code op}. */
+public final class ServerFrames {
+
+    private ServerFrames() {
+    }
+
+    /**
+     * The answer to a request.
+     *
+     * @param op always {@code ack}
+     * @param id the request's id
+     * @param status success or failed
+     * @param messageId send: the message's id
+     * @param orderKey send: the message's order key (null for barrage, which has no stable order)
+     * @param timestamp send: server time
+     * @param error failed: why
+     */
+    public record Ack(String op, String id, String status, String messageId, Long orderKey, Long timestamp, ApiError error) {
+
+        public static Ack success(String id, String messageId, Long orderKey, Long timestamp) {
+            return new Ack("ack", id, "success", messageId, orderKey, timestamp, null);
+        }
+
+        public static Ack success(String id) {
+            return success(id, null, null, null);
+        }
+
+        public static Ack failed(String id, ApiError error) {
+            return new Ack("ack", id, "failed", null, null, null, error);
+        }
+
+        public boolean isSuccess() {
+            return "success".equals(status);
+        }
+    }
+
+    /**
+     * Messages of one conversation, oldest first.
+     *
+     * @param op always {@code messages}
+     * @param conversation the conversation as the receiver names it
+     * @param messages one or more messages
+     */
+    public record Messages(String op, ConversationRef conversation, List<Message> messages) {
+
+        public static Messages of(ConversationRef conversation, List<Message> messages) {
+            return new Messages("messages", conversation, messages);
+        }
+    }
+
+    /**
+     * A server-wide push.
+     *
+     * @param op always {@code broadcast}
+     * @param message the message
+     */
+    public record BroadcastFrame(String op, Message message) {
+
+        public static BroadcastFrame of(Message message) {
+            return new BroadcastFrame("broadcast", message);
+        }
+    }
+
+    /**
+     * The token runs out soon: answer with {@code renewToken}.
+     *
+     * @param op always {@code tokenWillExpire}
+     * @param secondsLeft seconds until the session is closed
+     */
+    public record TokenWillExpire(String op, long secondsLeft) {
+
+        public static TokenWillExpire of(long secondsLeft) {
+            return new TokenWillExpire("tokenWillExpire", secondsLeft);
+        }
+    }
+
+    /**
+     * The server is about to close the session.
+     *
+     * @param op always {@code closing}
+     * @param reason TOKEN_EXPIRED, SLOW_CONSUMER, KICKED or SHUTDOWN
+     */
+    public record Closing(String op, String reason) {
+
+        public static Closing of(String reason) {
+            return new Closing("closing", reason);
+        }
+    }
+
+    /**
+     * A frame that could not be read at all, or a refusal outside any request.
+     *
+     * @param op always {@code error}
+     * @param error what went wrong
+     */
+    public record Error(String op, ApiError error) {
+
+        public static Error of(ApiError error) {
+            return new Error("error", error);
+        }
+    }
+
+    /**
+     * The answer to {@code ping}.
+     *
+     * @param op always {@code pong}
+     * @param id the ping's id
+     */
+    public record Pong(String op, String id) {
+
+        public static Pong of(String id) {
+            return new Pong("pong", id);
+        }
+    }
+
+    /** Reasons given in {@link Closing}. */
+    public static final String TOKEN_EXPIRED = "TOKEN_EXPIRED";
+    public static final String SLOW_CONSUMER = "SLOW_CONSUMER";
+    public static final String KICKED = "KICKED";
+    public static final String SHUTDOWN = "SHUTDOWN";
+}

@@ -1,0 +1,27 @@
+package im.routing.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the routing service. */
+@ConfigMapping(prefix = "im.routing")
+public interface RoutingConfig {
+
+    /** A gateway node not heard from for this long is treated as dead: its sessions are no longer targeted. */
+    @WithDefault("15s")
+    Duration heartbeatTimeout();
+
+    /** A dead node's entries are dropped from memory (and tombstoned) after this long. */
+    @WithDefault("10m")
+    Duration ghostPurgeAfter();
+
+    /** How long a sender's clientMsgId is remembered per conversation to drop retries. */
+    @WithDefault("10m")
+    Duration dedupeWindow();
+
+    /** Most conversations whose last orderKey (for prevOrderKey) and clientMsgIds are remembered. */
+    @WithDefault("1000000")
+    long maxTrackedConversations();
+}

@@ -1,0 +1,82 @@
+package im.routing.messaging;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import im.protocol.ConversationKey;
+import im.protocol.Delivery;
+import im.protocol.Envelope;
+import im.protocol.MembershipView;
+import im.protocol.Message;
+import im.routing.presence.PresenceTable;
+import im.routing.presence.PresenceTable.NodeState;
+
+/**
+ * Resolves who receives a message and on which gateway nodes: peer, the recipient's sessions and the sender's other
+ * sessions; group, the members; room, the members who entered it (a room command with {@code toUserIds}: just those).
+ * One delivery per node that holds a recipient, addressed to that node's slot.
+ */
+@ApplicationScoped
+public class Router {
+
+    /** A delivery for one node: written to partition {@code slot} of im.deliveries. */
+    public record Target(String nodeId, int slot, Delivery delivery) {}
+
+    @Inject
+    PresenceTable presence;
+
+    @Inject
+    MembershipView membership;
+
+    public List<Target> route(Envelope envelope, ConversationKey key, Message message) {
+        String exclude = envelope.origin() == null ? null : envelope.origin().sessionId();
+        return switch (key.type()) {
+            case PEER -> byUsers(List.of(key.first(), key.second()), envelope, exclude, message);
+            case GROUP -> byUsers(membership.members(key.first()), envelope, exclude, message);
+            case ROOM -> room(key.first(), envelope, exclude, message);
+        };
+    }
+
+    private List<Target> byUsers(Iterable<String> users, Envelope envelope, String exclude, Message message) {
+        Map<String, Set<String>> usersByNode = new HashMap<>();
+        Map<String, Integer> slots = new HashMap<>();
+        for (String userId : users) {
+            for (PresenceTable.Entry entry : presence.entriesOf(userId)) {
+                usersByNode.computeIfAbsent(entry.nodeId(), n -> new LinkedHashSet<>()).add(userId);
+                slots.put(entry.nodeId(), entry.slot());
+            }
+        }
+        List<Target> targets = new ArrayList<>(usersByNode.size());
+        usersByNode.forEach((nodeId, nodeUsers) -> targets.add(new Target(nodeId, slots.get(nodeId),
+                new Delivery(1, nodeId, envelope.conversationKey(), List.copyOf(nodeUsers), null, exclude, message))));
+        return targets;
+    }
+
+    private List<Target> room(String roomId, Envelope envelope, String exclude, Message message) {
+        List<String> only = envelope.toUserIds() == null || envelope.toUserIds().isEmpty() ? null : envelope.toUserIds();
+        List<Target> targets = new ArrayList<>();
+        presence.roomMembersByNode(roomId).forEach((nodeId, users) -> {
+            NodeState node = presence.node(nodeId);
+            if (node == null) {
+                return;
+            }
+            List<String> userIds = null;
+            if (only != null) {
+                userIds = only.stream().filter(users::contains).toList();
+                if (userIds.isEmpty()) {
+                    return;
+                }
+            }
+            targets.add(new Target(nodeId, node.slot(),
+                    new Delivery(1, nodeId, envelope.conversationKey(), userIds, roomId, exclude, message)));
+        });
+        return targets;
+    }
+}
