@@ -53,14 +53,17 @@ public class PresencePublisher {
 
     @Scheduled(every = "${im.gateway.heartbeat-interval}", delayed = "1s")
     void heartbeat() {
-        KafkaSend.send(emitter, null, Presence.nodeKey(config.nodeId()),
-                JsonCodec
-                        .encode(new Presence(1, Presence.KIND_NODE, config.nodeId(), config.nodeSlot(), epoch, null, null, null,
-                                System.currentTimeMillis())),
-                null).exceptionally(e -> {
-                    LOG.warnf("heartbeat not written: %s", e.getMessage());
-                    return null;
-                });
+        String value = JsonCodec.encode(new Presence(1, Presence.KIND_NODE, config.nodeId(), config.nodeSlot(), epoch, null,
+                null, null, System.currentTimeMillis()));
+        try {
+            KafkaSend.send(emitter, null, Presence.nodeKey(config.nodeId()), value, null).exceptionally(e -> {
+                LOG.warnf("heartbeat not written: %s", e.getMessage());
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // the first ticks can come before the messaging channels are wired; the next tick sends
+            LOG.debugf("heartbeat skipped while messaging starts: %s", e.getMessage());
+        }
     }
 
     /** Says the node is gone (tombstone of its heartbeat) and waits briefly for the broker. */

@@ -1,0 +1,142 @@
+package im.system;
+
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import im.protocol.JsonCodec;
+import im.testkit.EmbeddedKafka;
+import im.testkit.FreePorts;
+import im.testkit.ServiceProcess;
+import im.testkit.Tokens;
+
+/**
+ * The packaged services as separate processes against one real broker: routing, push and two gateway nodes (slots 0 and
+ * 1), started once for all system tests of this JVM.
+ */
+final class Stack {
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static Stack instance;
+
+    final EmbeddedKafka kafka = EmbeddedKafka.shared();
+    final Path root = Path.of(System.getProperty("im.root", "..")).toAbsolutePath().normalize();
+    final Path logs = root.resolve("system-tests/target/service-logs");
+    final Map<String, ServiceProcess> services = new HashMap<>();
+
+    static synchronized Stack get() {
+        if (instance == null) {
+            instance = new Stack();
+            instance.startAll();
+            Runtime.getRuntime().addShutdownHook(new Thread(instance::stopAll, "stack-stop"));
+        }
+        return instance;
+    }
+
+    private void startAll() {
+        List<CompletableFuture<ServiceProcess>> starting = new ArrayList<>();
+        starting.add(CompletableFuture.supplyAsync(() -> start("routing-service", "routing",
+                Map.of("im.routing.heartbeat-timeout", "4s"))));
+        starting.add(CompletableFuture.supplyAsync(() -> start("push-service", "push", Map.of())));
+        starting.add(CompletableFuture.supplyAsync(() -> startGateway(1)));
+        starting.add(CompletableFuture.supplyAsync(() -> startGateway(2)));
+        starting.forEach(CompletableFuture::join);
+    }
+
+    ServiceProcess startGateway(int node) {
+        return start("gateway-service", "gateway-" + node, Map.of("im.gateway.node-id", "gw-" + node,
+                "im.gateway.node-slot", String.valueOf(node - 1), "im.gateway.heartbeat-interval", "1s",
+                "im.gateway.send-rate-per-second", "100000"));
+    }
+
+    private ServiceProcess start(String module, String name, Map<String, String> extra) {
+        Map<String, String> props = new HashMap<>(extra);
+        props.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        props.put("im.jwt.secret", Tokens.DEV_SECRET);
+        props.put("java.io.tmpdir", root.resolve("system-tests/target/tmp").toString());
+        ServiceProcess process = ServiceProcess.start(root, module, name, FreePorts.next(), props,
+                logs.resolve(name + ".log"), "-Xmx384m", "-XX:+UseSerialGC");
+        synchronized (services) {
+            services.put(name, process);
+        }
+        return process.awaitReady(Duration.ofSeconds(120));
+    }
+
+    ServiceProcess service(String name) {
+        synchronized (services) {
+            return services.get(name);
+        }
+    }
+
+    String gateway(int node) {
+        return service("gateway-" + node).baseUrl();
+    }
+
+    private void stopAll() {
+        List.copyOf(services.values()).parallelStream().forEach(p -> p.stop(Duration.ofSeconds(20)));
+    }
+
+    /** GET on routing's read-only tables. */
+    JsonNode routing(String path) {
+        return getJson(service("routing").baseUrl() + path);
+    }
+
+    /** Waits until routing sees {@code userId} connected on exactly {@code nodes} gateway nodes. */
+    void awaitPresence(String userId, int nodes) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> routing("/v1/routing/presence/" + userId).get("nodes").size() == nodes);
+    }
+
+    /** Waits until routing sees {@code userId} in {@code roomId}. */
+    void awaitInRoom(String roomId, String userId) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            JsonNode room = routing("/v1/routing/rooms/" + roomId);
+            for (JsonNode users : room) {
+                for (JsonNode user : users) {
+                    if (user.asText().equals(userId)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        });
+    }
+
+    void awaitRouting(String path, Predicate<JsonNode> condition) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> condition.test(routing(path)));
+    }
+
+    static JsonNode getJson(String url) {
+        try {
+            return JsonCodec.tree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static HttpResponse<String> post(String url, String token, Object body) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JsonCodec.encode(body)));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
