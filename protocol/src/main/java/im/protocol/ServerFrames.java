@@ -2,6 +2,8 @@ package im.protocol;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /** Frames from server to client (PROTOCOL.md, server to client). Each record carries its {@code op}. */
 public final class ServerFrames {
 
@@ -33,6 +35,7 @@ public final class ServerFrames {
             return new Ack("ack", id, "failed", null, null, null, error);
         }
 
+        @JsonIgnore
         public boolean isSuccess() {
             return "success".equals(status);
         }

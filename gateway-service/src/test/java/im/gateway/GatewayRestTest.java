@@ -1,0 +1,92 @@
+package im.gateway;
+
+import static im.gateway.GatewayTestSupport.uniqueUser;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+
+import im.protocol.Topics;
+import im.testkit.EmbeddedKafka;
+import im.testkit.KafkaResource;
+import im.testkit.Tokens;
+import im.testkit.TopicProbe;
+
+/** The gateway's REST API against a real broker: messages, groups written to im.membership, dev tokens, refusals. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+class GatewayRestTest {
+
+    @Test
+    void postMessage_answersLikeAnAck_andRefusalsCarryTheirCodes() {
+        String alice = uniqueUser("alice");
+        Map<String, Object> body = Map.of("to", Map.of("type", "peer", "id", "bob"), "message",
+                Map.of("type", "text", "text", "over http"), "clientMsgId", "h1");
+        given().auth().oauth2(Tokens.user(alice)).contentType(ContentType.JSON).body(body).post("/v1/messages")
+                .then().statusCode(200).body("op", equalTo("ack")).body("status", equalTo("success"))
+                .body("messageId", notNullValue()).body("orderKey", notNullValue());
+
+        given().contentType(ContentType.JSON).body(body).post("/v1/messages")
+                .then().statusCode(401).body("error.code", equalTo("UNAUTHORIZED"));
+        given().auth().oauth2("garbage").contentType(ContentType.JSON).body(body).post("/v1/messages")
+                .then().statusCode(401).body("error.code", equalTo("UNAUTHORIZED"));
+        given().auth().oauth2(Tokens.user(alice)).contentType(ContentType.JSON)
+                .body(Map.of("to", Map.of("type", "peer", "id", alice), "message", Map.of("type", "text", "text", "me")))
+                .post("/v1/messages").then().statusCode(400).body("error.code", equalTo("SEND_TO_SELF"));
+        given().auth().oauth2(Tokens.user(alice)).contentType(ContentType.JSON).body("{\"to\":")
+                .post("/v1/messages").then().statusCode(400).body("error.code", equalTo("INVALID_REQUEST"));
+    }
+
+    @Test
+    void groups_areWrittenToMembership_andOnlyMembersManageThem() {
+        String owner = uniqueUser("owner");
+        String member = uniqueUser("member");
+        String outsider = uniqueUser("outsider");
+        String groupId = uniqueUser("g");
+        try (TopicProbe probe = TopicProbe.fromEnd(EmbeddedKafka.shared().bootstrapServers(), Topics.MEMBERSHIP)) {
+            given().auth().oauth2(Tokens.user(owner)).contentType(ContentType.JSON)
+                    .body(Map.of("groupId", groupId, "name", "Team", "members", List.of(member))).post("/v1/groups")
+                    .then().statusCode(200).body("groupId", equalTo(groupId))
+                    .body("members", containsInAnyOrder(owner, member));
+            List<ConsumerRecord<String, String>> records = probe.awaitCount(3);
+            assertThat(records).extracting(ConsumerRecord::key).contains("group/" + groupId,
+                    "group/" + groupId + "/" + owner, "group/" + groupId + "/" + member);
+        }
+        given().auth().oauth2(Tokens.user(owner)).contentType(ContentType.JSON)
+                .body(Map.of("groupId", groupId, "name", "Again")).post("/v1/groups")
+                .then().statusCode(409).body("error.code", equalTo("ALREADY_EXISTS"));
+        given().auth().oauth2(Tokens.user(outsider)).get("/v1/groups/" + groupId + "/members")
+                .then().statusCode(403).body("error.code", equalTo("FORBIDDEN"));
+        given().auth().oauth2(Tokens.user(member)).contentType(ContentType.JSON)
+                .body(Map.of("userIds", List.of(outsider))).post("/v1/groups/" + groupId + "/members")
+                .then().statusCode(200).body("members", containsInAnyOrder(owner, member, outsider));
+        given().auth().oauth2(Tokens.user(member)).delete("/v1/groups/" + groupId + "/members/" + outsider)
+                .then().statusCode(403).body("error.code", equalTo("FORBIDDEN"));
+        given().auth().oauth2(Tokens.user(owner)).delete("/v1/groups/" + groupId + "/members/" + outsider)
+                .then().statusCode(200).body("members", containsInAnyOrder(owner, member));
+        given().auth().oauth2(Tokens.user(owner)).get("/v1/groups/nope-" + groupId + "/members")
+                .then().statusCode(404).body("error.code", equalTo("NOT_FOUND"));
+    }
+
+    @Test
+    void devTokenEndpoint_signsTokensTheGatewayAccepts() {
+        String token = given().contentType(ContentType.JSON).body(Map.of("userId", "dev-user", "userName", "Dev"))
+                .post("/v1/auth/token").then().statusCode(200).body("expiresAt", notNullValue()).extract().path("token");
+        given().auth().oauth2(token).contentType(ContentType.JSON)
+                .body(Map.of("to", Map.of("type", "peer", "id", "bob"), "message", Map.of("type", "text", "text", "hi")))
+                .post("/v1/messages").then().statusCode(200).body("status", equalTo("success"));
+        given().contentType(ContentType.JSON).body(Map.of("userId", "bad id")).post("/v1/auth/token")
+                .then().statusCode(400).body("error.code", equalTo("INVALID_REQUEST"));
+    }
+}
