@@ -33,6 +33,21 @@ public enum ErrorCode {
         return httpStatus;
     }
 
+    /** The code for an HTTP status that a framework produced before our code ran (unknown route, unreadable body). */
+    public static ErrorCode fromHttpStatus(int status) {
+        return switch (status) {
+            case 401 -> UNAUTHORIZED;
+            case 403 -> FORBIDDEN;
+            case 404, 405 -> NOT_FOUND;
+            case 409 -> ALREADY_EXISTS;
+            case 413 -> MESSAGE_TOO_LARGE;
+            case 415 -> UNSUPPORTED_MEDIA_TYPE;
+            case 429 -> RATE_LIMITED;
+            case 503 -> UNAVAILABLE;
+            default -> status >= 500 ? INTERNAL : INVALID_REQUEST;
+        };
+    }
+
     /** A human-readable default explanation, used when no detail is given. */
     public String defaultMessage() {
         return defaultMessage;

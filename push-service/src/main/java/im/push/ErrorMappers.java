@@ -6,10 +6,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-import io.quarkus.security.AuthenticationFailedException;
-import io.quarkus.security.ForbiddenException;
-import io.quarkus.security.UnauthorizedException;
-
 import im.protocol.ApiError;
 import im.protocol.ErrorCode;
 import im.protocol.ProtocolException;
@@ -27,23 +23,10 @@ public class ErrorMappers {
         return answer(e.code(), e.getMessage());
     }
 
-    @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})
-    public Response unauthorized(RuntimeException e) {
-        return answer(ErrorCode.UNAUTHORIZED, "an admin bearer token is required");
-    }
-
-    @ServerExceptionMapper
-    public Response forbidden(ForbiddenException e) {
-        return answer(ErrorCode.FORBIDDEN, "broadcasts need an admin token, not a user token");
-    }
-
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
-        int status = e.getResponse().getStatus();
-        ErrorCode code = status == 404 || status == 405
-                ? ErrorCode.NOT_FOUND
-                : status >= 500 ? ErrorCode.INTERNAL : ErrorCode.INVALID_REQUEST;
-        return answer(code, null);
+        ErrorCode code = ErrorCode.fromHttpStatus(e.getResponse().getStatus());
+        return answer(code, code == ErrorCode.INVALID_REQUEST ? "malformed request" : null);
     }
 
     @ServerExceptionMapper

@@ -3,6 +3,7 @@ package im.gateway.messaging;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -11,9 +12,11 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
+import im.protocol.ErrorCode;
 import im.protocol.JsonCodec;
 import im.protocol.Membership;
 import im.protocol.MembershipView;
+import im.protocol.ProtocolException;
 
 /**
  * Writes group and member records to the compacted {@code im.membership} topic and, once the broker has them, applies them
@@ -43,6 +46,10 @@ public class MembershipPublisher {
         for (String key : removedKeys) {
             sends.add(KafkaSend.send(emitter, null, key, null, null).thenRun(() -> view.apply(key, null)));
         }
-        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                .orTimeout(10, TimeUnit.SECONDS)
+                .exceptionally(failure -> {
+                    throw new ProtocolException(ErrorCode.UNAVAILABLE, "Kafka did not take the membership change; retry");
+                });
     }
 }
