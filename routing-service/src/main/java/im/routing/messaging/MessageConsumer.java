@@ -107,7 +107,10 @@ public class MessageConsumer {
             metrics.counter("im.routing.deduplicated").increment();
             return record.ack();
         }
-        Long previous = lastOrderKey.asMap().put(key.value(), offset);
+        // a record seen again after a rebalance must not name itself, or a later record, as its predecessor
+        Long before = lastOrderKey.getIfPresent(key.value());
+        Long previous = before != null && before < offset ? before : null;
+        lastOrderKey.asMap().merge(key.value(), offset, Math::max);
         List<Router.Target> targets = router.route(envelope, key, envelope.toMessage().withOrder(offset, previous));
         metrics.counter("im.routing.routed", "class", topicClass.name()).increment();
         if (targets.isEmpty()) {

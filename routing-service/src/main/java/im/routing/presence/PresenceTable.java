@@ -54,16 +54,21 @@ public class PresenceTable {
             }
             String userId = rest.substring(0, slash);
             String nodeId = rest.substring(slash + 1);
+            if (value == null) {
+                removeEntry(userId, nodeId);
+                return;
+            }
+            if (!seen(nodeId, value.slot(), value.epoch(), value.at())) {
+                return; // a ghost of an older epoch never replaces the live entry
+            }
             removeEntry(userId, nodeId);
-            if (value != null && seen(nodeId, value.slot(), value.epoch(), value.at())) {
-                Entry entry = new Entry(userId, nodeId, value.slot(), value.epoch(),
-                        value.sessions() == null ? 1 : value.sessions(),
-                        value.rooms() == null ? Set.of() : Set.copyOf(value.rooms()));
-                byUser.computeIfAbsent(userId, u -> new ConcurrentHashMap<>()).put(nodeId, entry);
-                for (String room : entry.rooms()) {
-                    byRoom.computeIfAbsent(room, r -> new ConcurrentHashMap<>())
-                            .computeIfAbsent(nodeId, n -> ConcurrentHashMap.newKeySet()).add(userId);
-                }
+            Entry entry = new Entry(userId, nodeId, value.slot(), value.epoch(),
+                    value.sessions() == null ? 1 : value.sessions(),
+                    value.rooms() == null ? Set.of() : Set.copyOf(value.rooms()));
+            byUser.computeIfAbsent(userId, u -> new ConcurrentHashMap<>()).put(nodeId, entry);
+            for (String room : entry.rooms()) {
+                byRoom.computeIfAbsent(room, r -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(nodeId, n -> ConcurrentHashMap.newKeySet()).add(userId);
             }
         }
     }

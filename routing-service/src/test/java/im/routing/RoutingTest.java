@@ -1,0 +1,459 @@
+package im.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+
+import im.protocol.ConversationKey;
+import im.protocol.ConversationRef;
+import im.protocol.ConversationType;
+import im.protocol.Delivery;
+import im.protocol.Envelope;
+import im.protocol.JsonCodec;
+import im.protocol.Membership;
+import im.protocol.MessageContent;
+import im.protocol.MessageIds;
+import im.protocol.Origin;
+import im.protocol.Presence;
+import im.protocol.RecordHeaders;
+import im.protocol.Sender;
+import im.protocol.Topics;
+import im.testkit.EmbeddedKafka;
+import im.testkit.KafkaResource;
+import im.testkit.TopicProbe;
+
+/**
+ * Routing against a real broker: presence and membership produced as gateways and backends write them, messages on the
+ * three message topics, and the deliveries (partition = node slot, key = node id) and dead letters that come out.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+class RoutingTest {
+    private static final Duration FOLD_WAIT = Duration.ofSeconds(30);
+
+    /** A gateway node as it announces itself on {@code im.presence}. */
+    private record Node(String id, int slot, long epoch) {
+
+        static Node fresh(String name, int slot) {
+            return new Node(unique(name), slot, System.currentTimeMillis());
+        }
+    }
+
+    private static String kafka() {
+        return EmbeddedKafka.shared().bootstrapServers();
+    }
+
+    private static String unique(String name) {
+        return name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    // ---- what gateways and backends write ----
+
+    private static void heartbeat(Node node, long at) {
+        TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.PRESENCE, Presence.nodeKey(node.id()), JsonCodec.encode(
+                new Presence(1, Presence.KIND_NODE, node.id(), node.slot(), node.epoch(), null, null, null, at))));
+    }
+
+    private static void online(String userId, Node node, long at, String... rooms) {
+        TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.PRESENCE, Presence.userKey(userId, node.id()),
+                JsonCodec.encode(new Presence(1, Presence.KIND_USER, node.id(), node.slot(), node.epoch(), userId, 1,
+                        List.of(rooms), at))));
+    }
+
+    /** A live node holding {@code users}, heartbeat now; waits until routing sees each user there. */
+    private static void connect(Node node, String... users) {
+        long now = System.currentTimeMillis();
+        heartbeat(node, now);
+        for (String user : users) {
+            online(user, node, now);
+        }
+        for (String user : users) {
+            awaitPresence(user, node);
+        }
+    }
+
+    private static void group(String groupId, String... members) {
+        long now = System.currentTimeMillis();
+        TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.MEMBERSHIP, Membership.groupKey(groupId),
+                JsonCodec.encode(new Membership(1, Membership.KIND_GROUP, groupId, null, groupId, members[0], now))));
+        for (String member : members) {
+            TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.MEMBERSHIP, Membership.memberKey(groupId, member),
+                    JsonCodec.encode(new Membership(1, Membership.KIND_MEMBER, groupId, member, null, null, now))));
+        }
+        await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
+                RestAssured.get("/v1/routing/groups/{groupId}/members", groupId).then().statusCode(200).extract()
+                        .jsonPath().getList("", String.class))
+                .containsExactlyInAnyOrder(members));
+    }
+
+    private static Envelope envelope(String senderId, ConversationRef to, MessageContent content, String clientMsgId,
+            List<String> toUserIds, Origin origin) {
+        long now = System.currentTimeMillis();
+        return new Envelope(1, MessageIds.next(now), clientMsgId, ConversationKey.of(senderId, to).value(), to,
+                new Sender(senderId, senderId), now, null, null, toUserIds, null, origin, content);
+    }
+
+    private static Envelope text(String senderId, ConversationType type, String toId, String text) {
+        return envelope(senderId, new ConversationRef(type, toId), MessageContent.text(text), unique("c"), null, null);
+    }
+
+    private static RecordMetadata produce(String topic, Envelope envelope) {
+        return produce(topic, envelope.conversationKey(), JsonCodec.encode(envelope));
+    }
+
+    private static RecordMetadata produce(String topic, String key, String value) {
+        return TopicProbe.produce(kafka(), new ProducerRecord<>(topic, key, value));
+    }
+
+    private static String command(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- what routing shows ----
+
+    private static void awaitPresence(String userId, Node node) {
+        await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(liveNodesOf(userId)).contains(node.id()));
+    }
+
+    private static List<String> liveNodesOf(String userId) {
+        return RestAssured.get("/v1/routing/presence/{userId}", userId).then().statusCode(200).extract().jsonPath()
+                .getList("nodes.nodeId", String.class);
+    }
+
+    private static Predicate<ConsumerRecord<String, String>> deliveryOf(Envelope envelope, Node node) {
+        return r -> node.id().equals(r.key()) && r.value().contains(envelope.messageId());
+    }
+
+    private static Delivery awaitDelivery(TopicProbe deliveries, Envelope envelope, Node node) {
+        ConsumerRecord<String, String> record = deliveries.await(deliveryOf(envelope, node));
+        assertThat(record.partition()).as("partition of %s", node.id()).isEqualTo(node.slot());
+        Delivery delivery = JsonCodec.decode(record.value(), Delivery.class);
+        assertThat(delivery.v()).isEqualTo(1);
+        assertThat(delivery.nodeId()).isEqualTo(node.id());
+        assertThat(delivery.conversationKey()).isEqualTo(envelope.conversationKey());
+        assertThat(delivery.message().messageId()).isEqualTo(envelope.messageId());
+        return delivery;
+    }
+
+    /** Deliveries to {@code node} of any of {@code envelopes} seen so far. */
+    private static List<ConsumerRecord<String, String>> deliveriesTo(TopicProbe deliveries, Node node,
+            Envelope... envelopes) {
+        return deliveries.drain().stream()
+                .filter(r -> List.of(envelopes).stream().anyMatch(e -> deliveryOf(e, node).test(r))).toList();
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    // ---- tests ----
+
+    @Test
+    void peerMessage_isDeliveredToBothUsersNodes_withOrderKeys() {
+        Node nodeA = Node.fresh("n-a", 3);
+        Node nodeB = Node.fresh("n-b", 4);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(nodeA, alice);
+        connect(nodeB, bob);
+        Origin origin = new Origin(nodeA.id(), "s-alice-1");
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope first = envelope(alice, new ConversationRef(ConversationType.PEER, bob), MessageContent.text("hi bob"),
+                    "c1", null, origin);
+            RecordMetadata firstRecord = produce(Topics.MESSAGES_RELIABLE, first);
+            Envelope second = envelope(bob, new ConversationRef(ConversationType.PEER, alice),
+                    MessageContent.text("hi alice"), "c1", null, new Origin(nodeB.id(), "s-bob-1"));
+            RecordMetadata secondRecord = produce(Topics.MESSAGES_RELIABLE, second);
+
+            Delivery toBob = awaitDelivery(deliveries, first, nodeB);
+            Delivery toAlice = awaitDelivery(deliveries, first, nodeA);
+            assertThat(toBob.userIds()).containsExactly(bob);
+            assertThat(toAlice.userIds()).containsExactly(alice);
+            assertThat(List.of(toBob, toAlice)).allSatisfy(delivery -> {
+                assertThat(delivery.excludeSessionId()).isEqualTo("s-alice-1");
+                assertThat(delivery.roomId()).isNull();
+                assertThat(delivery.message().orderKey()).isEqualTo(firstRecord.offset());
+                assertThat(delivery.message().prevOrderKey()).isNull();
+                assertThat(delivery.message().sender().id()).isEqualTo(alice);
+                assertThat(delivery.message().clientMsgId()).isEqualTo("c1");
+                assertThat(delivery.message().content().text()).isEqualTo("hi bob");
+            });
+
+            Delivery reply = awaitDelivery(deliveries, second, nodeA);
+            assertThat(reply.userIds()).containsExactly(alice);
+            assertThat(reply.excludeSessionId()).isEqualTo("s-bob-1");
+            assertThat(reply.message().orderKey()).isEqualTo(secondRecord.offset());
+            assertThat(reply.message().prevOrderKey()).isEqualTo(firstRecord.offset());
+            assertThat(awaitDelivery(deliveries, second, nodeB).userIds()).containsExactly(bob);
+        }
+    }
+
+    @Test
+    void peerUsersOnOneNode_getOneDeliveryNamingBoth() {
+        Node node = Node.fresh("n-a", 5);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(node, alice, bob);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope message = text(alice, ConversationType.PEER, bob, "same node");
+            Envelope marker = text(alice, ConversationType.PEER, bob, "marker");
+            produce(Topics.MESSAGES_RELIABLE, message);
+            produce(Topics.MESSAGES_RELIABLE, marker);
+
+            assertThat(awaitDelivery(deliveries, message, node).userIds()).containsExactlyInAnyOrder(alice, bob);
+            awaitDelivery(deliveries, marker, node);
+            assertThat(deliveriesTo(deliveries, node, message)).hasSize(1);
+        }
+    }
+
+    @Test
+    void groupMessage_isDeliveredOnlyToMembersNodes_withOnlyMemberUserIds() {
+        Node nodeA = Node.fresh("n-a", 3);
+        Node nodeB = Node.fresh("n-b", 4);
+        Node outsiders = Node.fresh("n-c", 4);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        String carol = unique("carol");
+        String dave = unique("dave");
+        String eve = unique("eve");
+        String groupId = unique("g");
+        connect(nodeA, alice, bob, dave);
+        connect(nodeB, carol);
+        connect(outsiders, eve);
+        group(groupId, alice, bob, carol);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope message = text(alice, ConversationType.GROUP, groupId, "hello group");
+            Envelope marker = text(bob, ConversationType.GROUP, groupId, "marker");
+            produce(Topics.MESSAGES_RELIABLE, message);
+            produce(Topics.MESSAGES_RELIABLE, marker);
+
+            assertThat(awaitDelivery(deliveries, message, nodeA).userIds()).containsExactlyInAnyOrder(alice, bob);
+            assertThat(awaitDelivery(deliveries, message, nodeB).userIds()).containsExactly(carol);
+            awaitDelivery(deliveries, marker, nodeB);
+            assertThat(deliveriesTo(deliveries, outsiders, message, marker))
+                    .as("a node that holds no member (same slot as %s)", nodeB.id()).isEmpty();
+        }
+    }
+
+    @Test
+    void roomMessage_isDeliveredWithItsRoomId_toEachNodeWithAnEnteredUser() {
+        Node nodeA = Node.fresh("n-a", 3);
+        Node nodeB = Node.fresh("n-b", 4);
+        Node elsewhere = Node.fresh("n-c", 4);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        String carol = unique("carol");
+        String roomId = unique("room");
+        long now = System.currentTimeMillis();
+        heartbeat(nodeA, now);
+        heartbeat(nodeB, now);
+        heartbeat(elsewhere, now);
+        online(alice, nodeA, now, roomId);
+        online(bob, nodeB, now, roomId, "other-room");
+        online(carol, elsewhere, now, "other-room");
+        await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
+                RestAssured.get("/v1/routing/rooms/{roomId}", roomId).then().statusCode(200).extract().jsonPath().getMap(""))
+                .isEqualTo(Map.of(nodeA.id(), List.of(alice), nodeB.id(), List.of(bob))));
+        awaitPresence(carol, elsewhere);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope barrage = envelope(alice, new ConversationRef(ConversationType.ROOM, roomId),
+                    MessageContent.barrage("wow"), null, null, new Origin(nodeA.id(), "s-alice"));
+            Envelope marker = envelope(bob, new ConversationRef(ConversationType.ROOM, roomId),
+                    MessageContent.barrage("marker"), null, null, null);
+            produce(Topics.MESSAGES_BARRAGE, barrage);
+            produce(Topics.MESSAGES_BARRAGE, marker);
+
+            List<Delivery> both = List.of(awaitDelivery(deliveries, barrage, nodeA), awaitDelivery(deliveries, barrage, nodeB));
+            assertThat(both).allSatisfy(delivery -> {
+                assertThat(delivery.roomId()).isEqualTo(roomId);
+                assertThat(delivery.userIds()).isNull();
+                assertThat(delivery.excludeSessionId()).isEqualTo("s-alice");
+                assertThat(delivery.conversationKey()).isEqualTo("room/" + roomId);
+                assertThat(delivery.message().content().text()).isEqualTo("wow");
+            });
+            awaitDelivery(deliveries, marker, nodeB);
+            assertThat(deliveriesTo(deliveries, elsewhere, barrage, marker)).isEmpty();
+        }
+    }
+
+    @Test
+    void roomCommandWithToUserIds_isDeliveredOnlyToThoseUsersWhoEntered() {
+        Node nodeA = Node.fresh("n-a", 3);
+        Node nodeB = Node.fresh("n-b", 4);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        String carol = unique("carol");
+        String roomId = unique("room");
+        long now = System.currentTimeMillis();
+        heartbeat(nodeA, now);
+        heartbeat(nodeB, now);
+        online(alice, nodeA, now, roomId);
+        online(bob, nodeB, now, roomId);
+        online(carol, nodeB, now);
+        await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
+                RestAssured.get("/v1/routing/rooms/{roomId}", roomId).then().statusCode(200).extract().jsonPath().getMap(""))
+                .isEqualTo(Map.of(nodeA.id(), List.of(alice), nodeB.id(), List.of(bob))));
+        awaitPresence(carol, nodeB);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            ConversationRef room = new ConversationRef(ConversationType.ROOM, roomId);
+            Envelope targeted = envelope(alice, room, MessageContent.command(command("kick")), null, List.of(bob, carol),
+                    new Origin(nodeA.id(), "s-alice"));
+            Envelope wholeRoom = envelope(alice, room, MessageContent.command(command("all")), null, null, null);
+            produce(Topics.MESSAGES_SIGNAL, targeted);
+            produce(Topics.MESSAGES_SIGNAL, wholeRoom);
+
+            Delivery toBob = awaitDelivery(deliveries, targeted, nodeB);
+            assertThat(toBob.userIds()).containsExactly(bob);
+            assertThat(toBob.roomId()).isEqualTo(roomId);
+            assertThat(toBob.message().content().data()).isEqualTo(command("kick"));
+            assertThat(awaitDelivery(deliveries, wholeRoom, nodeA).userIds()).isNull();
+            assertThat(awaitDelivery(deliveries, wholeRoom, nodeB).userIds()).isNull();
+            assertThat(deliveriesTo(deliveries, nodeA, targeted)).as("alice is not in toUserIds").isEmpty();
+        }
+    }
+
+    @Test
+    void retryWithTheSameClientMsgId_isDeliveredOnce() {
+        Node nodeA = Node.fresh("n-a", 3);
+        Node nodeB = Node.fresh("n-b", 4);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(nodeA, alice);
+        connect(nodeB, bob);
+        ConversationRef toBob = new ConversationRef(ConversationType.PEER, bob);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope original = envelope(alice, toBob, MessageContent.text("once"), "same-id", null, null);
+            Envelope retry = envelope(alice, toBob, MessageContent.text("once"), "same-id", null,
+                    new Origin(nodeB.id(), "other-session"));
+            Envelope sameIdFromBob = envelope(bob, new ConversationRef(ConversationType.PEER, alice),
+                    MessageContent.text("mine"), "same-id", null, null);
+            Envelope marker = envelope(alice, toBob, MessageContent.text("marker"), "marker-id", null, null);
+            produce(Topics.MESSAGES_RELIABLE, original);
+            produce(Topics.MESSAGES_RELIABLE, retry);
+            RecordMetadata fromBobRecord = produce(Topics.MESSAGES_RELIABLE, sameIdFromBob);
+            produce(Topics.MESSAGES_RELIABLE, marker);
+
+            awaitDelivery(deliveries, original, nodeB);
+            awaitDelivery(deliveries, sameIdFromBob, nodeB);
+            Delivery markerDelivery = awaitDelivery(deliveries, marker, nodeB);
+            awaitDelivery(deliveries, marker, nodeA);
+            assertThat(deliveriesTo(deliveries, nodeB, original, retry)).hasSize(1);
+            assertThat(deliveriesTo(deliveries, nodeA, original, retry)).hasSize(1);
+            assertThat(deliveriesTo(deliveries, nodeA, retry)).isEmpty();
+            assertThat(markerDelivery.message().prevOrderKey()).as("the retry is not part of the conversation's order")
+                    .isEqualTo(fromBobRecord.offset());
+        }
+    }
+
+    @Test
+    void userOnANodeWithAStaleHeartbeat_getsNoDelivery() {
+        Node live = Node.fresh("n-live", 6);
+        Node stale = Node.fresh("n-stale", 6);
+        String alice = unique("alice");
+        String ghost = unique("ghost");
+        connect(live, alice);
+        long lastHeard = System.currentTimeMillis() - 60_000;
+        heartbeat(stale, lastHeard - 1_000);
+        online(ghost, stale, lastHeard);
+        // lastSeen reaches the user entry's time only once both records are folded
+        await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
+                RestAssured.get("/v1/routing/nodes").then().statusCode(200).extract().jsonPath()
+                        .getLong("'" + stale.id() + "'.lastSeen"))
+                .isEqualTo(lastHeard));
+        assertThat(liveNodesOf(ghost)).isEmpty();
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope toGhost = text(alice, ConversationType.PEER, ghost, "are you there?");
+            Envelope marker = text(alice, ConversationType.PEER, ghost, "marker");
+            produce(Topics.MESSAGES_RELIABLE, toGhost);
+            produce(Topics.MESSAGES_RELIABLE, marker);
+
+            assertThat(awaitDelivery(deliveries, toGhost, live).userIds()).containsExactly(alice);
+            awaitDelivery(deliveries, marker, live);
+            assertThat(deliveriesTo(deliveries, stale, toGhost, marker))
+                    .as("partition %d has nothing for the stale node", stale.slot()).isEmpty();
+        }
+    }
+
+    @Test
+    void invalidRecords_landInTheDlqWithTheirErrorHeaders_andLaterRecordsAreStillDelivered() {
+        Node node = Node.fresh("n-a", 7);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(node, alice, bob);
+        String peerKey = new ConversationKey(ConversationType.PEER, alice, bob).value();
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES);
+                TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
+            String malformed = "{\"v\":1,\"messageId\":\"" + unique("broken") + "\",";
+            Envelope base = text(alice, ConversationType.PEER, bob, "wrong conversation");
+            Envelope wrongConversation = new Envelope(1, base.messageId(), null, "peer/" + alice + ",zz-" + bob, base.to(),
+                    base.sender(), base.timestamp(), null, null, null, null, null, base.message());
+            Envelope textOnSignal = text(alice, ConversationType.PEER, bob, "not a signal");
+            Envelope wrongRecordKey = text(alice, ConversationType.PEER, bob, "keyed elsewhere");
+            produce(Topics.MESSAGES_RELIABLE, peerKey, malformed);
+            produce(Topics.MESSAGES_RELIABLE, wrongConversation);
+            produce(Topics.MESSAGES_SIGNAL, textOnSignal);
+            produce(Topics.MESSAGES_RELIABLE, "peer/" + alice + ",somebody", JsonCodec.encode(wrongRecordKey));
+            Envelope afterReliable = text(alice, ConversationType.PEER, bob, "still flowing");
+            Envelope afterSignal = envelope(alice, new ConversationRef(ConversationType.PEER, bob),
+                    MessageContent.command(command("ring")), null, null, null);
+            produce(Topics.MESSAGES_RELIABLE, afterReliable);
+            produce(Topics.MESSAGES_SIGNAL, afterSignal);
+
+            assertDeadLetter(dlq.await(r -> malformed.equals(r.value())), "malformed JSON");
+            assertDeadLetter(dlq.await(r -> r.value().contains(wrongConversation.messageId())), "does not match");
+            assertDeadLetter(dlq.await(r -> r.value().contains(textOnSignal.messageId())), Topics.MESSAGES_RELIABLE);
+            assertDeadLetter(dlq.await(r -> r.value().contains(wrongRecordKey.messageId())), "is not the conversation key");
+
+            assertThat(awaitDelivery(deliveries, afterReliable, node).userIds()).containsExactlyInAnyOrder(alice, bob);
+            assertThat(awaitDelivery(deliveries, afterSignal, node).message().content().data()).isEqualTo(command("ring"));
+            assertThat(deliveriesTo(deliveries, node, wrongConversation, textOnSignal, wrongRecordKey)).isEmpty();
+        }
+    }
+
+    private static void assertDeadLetter(ConsumerRecord<String, String> record, String detail) {
+        assertThat(header(record, RecordHeaders.ERROR)).isEqualTo("INVALID_REQUEST");
+        assertThat(header(record, RecordHeaders.ERROR_DETAIL)).contains(detail);
+    }
+
+    @Test
+    void restViews_showNodesAndTheirSlots() {
+        Node node = Node.fresh("n-a", 9);
+        String alice = unique("alice");
+        connect(node, alice);
+
+        Map<String, Object> state = RestAssured.get("/v1/routing/nodes").then().statusCode(200).extract().jsonPath()
+                .getMap("'" + node.id() + "'");
+        assertThat(state).containsEntry("nodeId", node.id()).containsEntry("slot", 9);
+        assertThat(RestAssured.get("/v1/routing/presence/{userId}", alice).then().statusCode(200).extract().jsonPath()
+                .getInt("nodes[0].slot")).isEqualTo(9);
+        assertThat(liveNodesOf(unique("nobody"))).isEmpty();
+        assertThat(RestAssured.get("/v1/routing/groups/{groupId}/members", unique("no-group")).then().statusCode(200)
+                .extract().jsonPath().getList("", String.class)).isEmpty();
+    }
+}
