@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MembershipView {
     private final Map<String, Membership> groups = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> members = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> groupsOfUser = new ConcurrentHashMap<>();
 
     /** Applies one record: {@code value} null is a tombstone. Keys that are not membership keys are ignored. */
     public void apply(String key, Membership value) {
@@ -24,7 +25,10 @@ public final class MembershipView {
         if (slash < 0) {
             if (value == null) {
                 groups.remove(rest);
-                members.remove(rest);
+                Set<String> gone = members.remove(rest);
+                if (gone != null) {
+                    gone.forEach(user -> unlink(user, rest));
+                }
             } else {
                 groups.put(rest, value);
             }
@@ -37,9 +41,24 @@ public final class MembershipView {
             if (set != null) {
                 set.remove(userId);
             }
+            unlink(userId, groupId);
         } else {
             members.computeIfAbsent(groupId, g -> ConcurrentHashMap.newKeySet()).add(userId);
+            groupsOfUser.computeIfAbsent(userId, u -> ConcurrentHashMap.newKeySet()).add(groupId);
         }
+    }
+
+    /** The groups a user belongs to. */
+    public Set<String> groupsOf(String userId) {
+        Set<String> set = groupsOfUser.get(userId);
+        return set == null ? Set.of() : java.util.Collections.unmodifiableSet(set);
+    }
+
+    private void unlink(String userId, String groupId) {
+        groupsOfUser.computeIfPresent(userId, (u, set) -> {
+            set.remove(groupId);
+            return set.isEmpty() ? null : set;
+        });
     }
 
     public Optional<Membership> group(String groupId) {

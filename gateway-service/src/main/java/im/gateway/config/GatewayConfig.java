@@ -45,6 +45,10 @@ public interface GatewayConfig {
     @WithDefault("500")
     int groupRequestMaxMembers();
 
+    /** history-service's base URL: its API is reachable through the gateway. */
+    @WithDefault("http://localhost:8082")
+    String historyUrl();
+
     /** The dev-only token endpoint. */
     DevTokens devTokens();
 

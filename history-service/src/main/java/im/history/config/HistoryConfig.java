@@ -1,0 +1,27 @@
+package im.history.config;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the history service. */
+@ConfigMapping(prefix = "im.history")
+public interface HistoryConfig {
+
+    /** Messages per history page when the client names no limit. */
+    @WithDefault("20")
+    int defaultPageSize();
+
+    /** Most messages (or conversations, or search hits) one request returns. */
+    @WithDefault("100")
+    int maxPageSize();
+
+    /** Routing's base URL: who entered which room is known there. */
+    @WithDefault("http://localhost:8081")
+    String routingUrl();
+
+    /** Longest pause between retries while PostgreSQL refuses a batch; the consumer waits, it never skips. */
+    @WithDefault("5s")
+    Duration maxRetryBackoff();
+}

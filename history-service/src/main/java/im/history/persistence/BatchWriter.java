@@ -1,0 +1,107 @@
+package im.history.persistence;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+import im.protocol.ConversationKey;
+import im.protocol.ConversationType;
+import im.protocol.Envelope;
+import im.protocol.JsonCodec;
+import im.protocol.Message;
+import im.protocol.MessageContent;
+import im.protocol.MessageType;
+
+/**
+ * Writes one batch of reliable messages in one transaction. Idempotent: messages whose id, or whose conversation, sender
+ * and clientMsgId, are stored already are skipped, so redelivery, replays and restarts leave no duplicates.
+ */
+@ApplicationScoped
+public class BatchWriter {
+
+    /** A message to store with its orderKey (its offset). */
+    public record Stamped(Envelope envelope, ConversationKey key, long orderKey) {}
+
+    /** Stores what is new in {@code batch}; returns how many rows were written. */
+    @Transactional
+    public int write(List<Stamped> batch) {
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        EntityManager em = MessageEntity.getEntityManager();
+        Set<String> known = new HashSet<>(em.createQuery(
+                "select m.messageId from MessageEntity m where m.messageId in :ids", String.class)
+                .setParameter("ids", batch.stream().map(s -> s.envelope().messageId()).toList()).getResultList());
+        Set<String> knownRetries = new HashSet<>();
+        List<String> clientMsgIds = batch.stream().map(s -> s.envelope().clientMsgId()).filter(id -> id != null).distinct()
+                .toList();
+        if (!clientMsgIds.isEmpty()) {
+            em.createQuery("select m.conversationKey, m.senderId, m.clientMsgId from MessageEntity m "
+                    + "where m.clientMsgId in :ids and m.conversationKey in :keys", Object[].class)
+                    .setParameter("ids", clientMsgIds)
+                    .setParameter("keys", batch.stream().map(s -> s.key().value()).distinct().toList())
+                    .getResultList().forEach(row -> knownRetries.add(row[0] + "\n" + row[1] + "\n" + row[2]));
+        }
+        List<MessageEntity> fresh = new ArrayList<>();
+        Map<String, MessageEntity> lastPerConversation = new LinkedHashMap<>();
+        for (Stamped stamped : batch) {
+            Envelope envelope = stamped.envelope();
+            String retryKey = stamped.key().value() + "\n" + envelope.sender().id() + "\n" + envelope.clientMsgId();
+            if (!known.add(envelope.messageId()) || (envelope.clientMsgId() != null && !knownRetries.add(retryKey))) {
+                continue;
+            }
+            MessageEntity entity = toEntity(stamped);
+            fresh.add(entity);
+            lastPerConversation.merge(entity.conversationKey, entity, (a, b) -> a.orderKey >= b.orderKey ? a : b);
+        }
+        MessageEntity.persist(fresh);
+        for (MessageEntity last : lastPerConversation.values()) {
+            em.createNativeQuery("insert into conversation (conversation_key, conversation_type, last_order_key, "
+                    + "last_message_id, updated_at) values (?1, ?2, ?3, ?4, ?5) on conflict (conversation_key) do update set "
+                    + "last_order_key = excluded.last_order_key, last_message_id = excluded.last_message_id, "
+                    + "updated_at = excluded.updated_at where conversation.last_order_key < excluded.last_order_key")
+                    .setParameter(1, last.conversationKey).setParameter(2, last.conversationType).setParameter(3, last.orderKey)
+                    .setParameter(4, last.messageId).setParameter(5, last.sentAt).executeUpdate();
+            ConversationKey key = ConversationKey.parse(last.conversationKey);
+            if (key.type() == ConversationType.PEER) {
+                for (String user : List.of(key.first(), key.second())) {
+                    em.createNativeQuery("insert into conversation_participant (user_id, conversation_key) values (?1, ?2) "
+                            + "on conflict do nothing").setParameter(1, user).setParameter(2, last.conversationKey)
+                            .executeUpdate();
+                }
+            }
+        }
+        return fresh.size();
+    }
+
+    private static MessageEntity toEntity(Stamped stamped) {
+        Envelope envelope = stamped.envelope();
+        MessageContent content = envelope.message();
+        Message message = envelope.toMessage().withOrder(stamped.orderKey(), null);
+        MessageEntity entity = new MessageEntity();
+        entity.messageId = envelope.messageId();
+        entity.conversationKey = stamped.key().value();
+        entity.conversationType = stamped.key().type().wireName();
+        entity.orderKey = stamped.orderKey();
+        entity.senderId = envelope.sender().id();
+        entity.clientMsgId = envelope.clientMsgId();
+        entity.type = content.type().wireName();
+        entity.sentAt = envelope.timestamp();
+        entity.body = JsonCodec.encode(message);
+        entity.searchText = content.type() == MessageType.CUSTOM ? content.searchedContent() : content.text();
+        if (envelope.mentions() != null) {
+            entity.mentionsAll = envelope.mentions().all();
+            entity.mentioned = envelope.mentions().userIds() == null
+                    ? null
+                    : envelope.mentions().userIds().toArray(String[]::new);
+        }
+        return entity;
+    }
+}

@@ -1,0 +1,77 @@
+package im.history.rest;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+
+import im.history.auth.TokenVerifier;
+import im.history.service.Access;
+import im.history.service.HistoryQueries;
+import im.protocol.ConversationKey;
+import im.protocol.ConversationRef;
+import im.protocol.ConversationType;
+import im.protocol.ErrorCode;
+import im.protocol.Ids;
+import im.protocol.ProtocolException;
+
+/**
+ * The caller's conversations and their history (PROTOCOL.md, HTTP): {@code GET /v1/conversations},
+ * {@code GET /v1/conversations/{type}/{id}/messages?before=&after=&limit=}, {@code POST /v1/conversations/{type}/{id}/read}.
+ */
+@Path("/v1/conversations")
+public class ConversationResource {
+
+    /** Read request: everything up to and including this orderKey is read. */
+    public record ReadRequest(Long orderKey) {}
+
+    /** Read answer: the stored read position. */
+    public record ReadResponse(long orderKey) {}
+
+    @Inject
+    TokenVerifier tokens;
+
+    @Inject
+    Access access;
+
+    @Inject
+    HistoryQueries queries;
+
+    @HeaderParam("Authorization")
+    String authorization;
+
+    @GET
+    public HistoryQueries.ConversationList list(@QueryParam("cursor") String cursor, @QueryParam("since") Long since,
+            @QueryParam("limit") Integer limit) {
+        return queries.conversations(tokens.userOf(authorization), cursor, since, limit);
+    }
+
+    @GET
+    @Path("/{type}/{id}/messages")
+    public HistoryQueries.Page messages(@PathParam("type") String type, @PathParam("id") String id,
+            @QueryParam("before") Long before, @QueryParam("after") Long after, @QueryParam("limit") Integer limit) {
+        String userId = tokens.userOf(authorization);
+        ConversationKey key = keyOf(userId, type, id);
+        access.requireParticipant(userId, key);
+        return queries.history(key, before, after, limit);
+    }
+
+    @POST
+    @Path("/{type}/{id}/read")
+    public ReadResponse read(@PathParam("type") String type, @PathParam("id") String id, ReadRequest request) {
+        String userId = tokens.userOf(authorization);
+        ConversationKey key = keyOf(userId, type, id);
+        access.requireParticipant(userId, key);
+        if (request == null || request.orderKey() == null || request.orderKey() < 0) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body {\"orderKey\": n} required");
+        }
+        return new ReadResponse(queries.markRead(userId, key, request.orderKey()));
+    }
+
+    static ConversationKey keyOf(String userId, String type, String id) {
+        return ConversationKey.of(userId, new ConversationRef(ConversationType.fromWire(type), Ids.requireId(id, type)));
+    }
+}

@@ -1,0 +1,94 @@
+package im.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * A real PostgreSQL 17 server from the zonky binaries on Maven Central: one per test JVM ({@link #shared()}), or kept in
+ * a data directory by the local stack.
+ */
+public final class EmbeddedPg implements AutoCloseable {
+    private static EmbeddedPg shared;
+
+    private final EmbeddedPostgres postgres;
+    private final String database;
+
+    private EmbeddedPg(EmbeddedPostgres postgres, String database) {
+        this.postgres = postgres;
+        this.database = database;
+    }
+
+    /** Starts a server on {@code port} with its cluster in {@code dataDir} (reused when it exists) and database {@code im}. */
+    public static EmbeddedPg start(Path dataDir, int port) {
+        try {
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false)
+                    .setPort(port).start();
+            EmbeddedPg pg = new EmbeddedPg(postgres, "im");
+            pg.createDatabase();
+            return pg;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The server of this JVM, on a free port in a temporary directory, stopped when the JVM exits. */
+    public static synchronized EmbeddedPg shared() {
+        if (shared == null) {
+            try {
+                Path dir = Files.createTempDirectory("im-pg-");
+                shared = start(dir, FreePorts.next());
+                EmbeddedPg pg = shared;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    pg.close();
+                    Files2.deleteTree(dir);
+                }, "im-pg-stop"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return shared;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database;
+    }
+
+    public String username() {
+        return "postgres";
+    }
+
+    public String password() {
+        return "postgres";
+    }
+
+    private void createDatabase() {
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            try (ResultSet exists = statement.executeQuery("select 1 from pg_database where datname = '" + database + "'")) {
+                if (exists.next()) {
+                    return;
+                }
+            }
+            statement.execute("create database " + database);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
