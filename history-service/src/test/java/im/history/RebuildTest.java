@@ -1,0 +1,87 @@
+package im.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
+
+import im.protocol.ConversationKey;
+import im.protocol.ConversationRef;
+import im.protocol.ConversationType;
+import im.protocol.Envelope;
+import im.protocol.JsonCodec;
+import im.protocol.MessageContent;
+import im.protocol.MessageIds;
+import im.protocol.Sender;
+import im.protocol.Topics;
+import im.testkit.EmbeddedKafka;
+import im.testkit.KafkaResource;
+import im.testkit.PostgresResource;
+import im.testkit.TopicProbe;
+
+/**
+ * The store can be rebuilt from Kafka (docs/operations.md): wiping the tables and moving the history consumer back to
+ * the earliest offset brings back the same rows.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
+class RebuildTest {
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    KafkaClientService kafka;
+
+    private List<?> snapshot() {
+        return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("select message_id, conversation_key, "
+                + "order_key, sender_id, client_msg_id, type, sent_at, body, search_text from message order by message_id")
+                .getResultList().stream().map(row -> List.of((Object[]) row)).toList());
+    }
+
+    private long count() {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery("select count(*) from message")
+                .getSingleResult()).longValue());
+    }
+
+    @Test
+    void wipingTheTables_andReplayingFromTheEarliestOffset_rebuildsTheSameRows() {
+        String alice = "rb-" + UUID.randomUUID().toString().substring(0, 6);
+        ConversationRef to = new ConversationRef(ConversationType.PEER, "rb-bob");
+        for (int i = 0; i < 20; i++) {
+            long now = System.currentTimeMillis();
+            Envelope envelope = new Envelope(1, MessageIds.next(now), "c" + i, ConversationKey.of(alice, to).value(), to,
+                    new Sender(alice, null), now, null, null, null, null, null, MessageContent.text("rebuild " + i));
+            TopicProbe.produce(EmbeddedKafka.shared().bootstrapServers(),
+                    new ProducerRecord<>(Topics.MESSAGES_RELIABLE, envelope.conversationKey(), JsonCodec.encode(envelope)));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> QuarkusTransaction.requiringNew().call(() -> ((Number) em
+                .createNativeQuery("select count(*) from message where sender_id = ?1").setParameter(1, alice)
+                .getSingleResult()).longValue() == 20));
+        List<?> before = snapshot();
+
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "truncate message, conversation, conversation_participant").executeUpdate());
+        assertThat(count()).isZero();
+        KafkaConsumer<Object, Object> consumer = kafka.getConsumer("reliable");
+        consumer.getAssignments().chain(consumer::seekToBeginning).await().atMost(Duration.ofSeconds(10));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> count() >= before.size());
+        assertThat(snapshot()).isEqualTo(before);
+    }
+}
