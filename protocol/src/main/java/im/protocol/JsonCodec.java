@@ -20,6 +20,8 @@ public final class JsonCodec {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            // an unknown type or priority is refused by the rules with the request's id, not as an unreadable frame
+            .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
 

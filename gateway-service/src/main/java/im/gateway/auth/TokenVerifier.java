@@ -58,7 +58,7 @@ public class TokenVerifier {
         try {
             return toPrincipal(parser.parse(token, context));
         } catch (ParseException e) {
-            LOG.debugf("token refused: %s", e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+            LOG.debugf("token refused (%s)", e.getCause() == null ? "unreadable" : e.getCause().getClass().getSimpleName());
             if (hasExpired(e)) {
                 throw new ProtocolException(ErrorCode.TOKEN_EXPIRED);
             }

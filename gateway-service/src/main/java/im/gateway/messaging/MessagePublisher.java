@@ -13,7 +13,6 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import im.protocol.Envelope;
-import im.protocol.JsonCodec;
 import im.protocol.MessageClass;
 
 /**
@@ -36,11 +35,11 @@ public class MessagePublisher {
     Emitter<String> fast;
 
     /** Produces the envelope and completes with its partition offset once the broker has it. */
-    public CompletableFuture<RecordMetadata> publish(Envelope envelope) {
+    public CompletableFuture<RecordMetadata> publish(Envelope envelope, String json) {
         MessageClass messageClass = envelope.message().type().messageClass();
         RecordHeaders headers = new RecordHeaders();
         headers.add(im.protocol.RecordHeaders.TYPE, envelope.message().type().wireName().getBytes(StandardCharsets.UTF_8));
         Emitter<String> emitter = messageClass == MessageClass.RELIABLE ? reliable : fast;
-        return KafkaSend.send(emitter, messageClass.topic(), envelope.conversationKey(), JsonCodec.encode(envelope), headers);
+        return KafkaSend.send(emitter, messageClass.topic(), envelope.conversationKey(), json, headers);
     }
 }

@@ -27,7 +27,13 @@ import im.protocol.Presence;
 public class PresencePublisher {
     private static final Logger LOG = Logger.getLogger(PresencePublisher.class);
 
+    private static final int REPUBLISH_EVERY = 12;
+
     private final long epoch = System.currentTimeMillis();
+    private long beats;
+
+    @Inject
+    jakarta.enterprise.inject.Instance<im.gateway.session.SessionRegistry> sessions;
 
     @Inject
     GatewayConfig config;
@@ -53,6 +59,11 @@ public class PresencePublisher {
 
     @Scheduled(every = "${im.gateway.heartbeat-interval}", delayed = "1s")
     void heartbeat() {
+        if (++beats % REPUBLISH_EVERY == 0) {
+            // a presence write can fail unnoticed, and routing purges entries of nodes it lost contact with:
+            // re-assert every local user now and then, so a live user is never unreachable
+            sessions.get().republishAll();
+        }
         String value = JsonCodec.encode(new Presence(1, Presence.KIND_NODE, config.nodeId(), config.nodeSlot(), epoch, null,
                 null, null, System.currentTimeMillis()));
         try {

@@ -1,9 +1,7 @@
 package im.gateway.service;
 
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +12,7 @@ import org.jboss.logging.Logger;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import im.gateway.auth.UserPrincipal;
@@ -25,7 +24,10 @@ import im.protocol.ConversationKey;
 import im.protocol.ConversationType;
 import im.protocol.Envelope;
 import im.protocol.ErrorCode;
+import im.protocol.JsonCodec;
+import im.protocol.Limits;
 import im.protocol.MembershipView;
+import im.protocol.MessageClass;
 import im.protocol.MessageIds;
 import im.protocol.MessageRules;
 import im.protocol.MessageType;
@@ -65,9 +67,18 @@ public class SendService {
 
     private Cache<String, CompletableFuture<Ack>> recent;
 
+    private Counter deduplicated;
+    private Counter unavailable;
+    private Counter ackedReliable;
+    private Counter ackedFast;
+
     @PostConstruct
     void init() {
         recent = Caffeine.newBuilder().expireAfterWrite(config.dedupeWindow()).maximumSize(1_000_000).build();
+        deduplicated = metrics.counter("im.gateway.send.deduplicated");
+        unavailable = metrics.counter("im.gateway.send.unavailable");
+        ackedReliable = metrics.counter("im.gateway.send.acked", "class", MessageClass.RELIABLE.name());
+        ackedFast = metrics.counter("im.gateway.send.acked", "class", "FAST");
     }
 
     /**
@@ -77,29 +88,48 @@ public class SendService {
      * @param origin the sending session, or null for REST
      */
     public CompletableFuture<Ack> send(UserPrincipal user, SendRequest request, String requestId, Origin origin) {
+        Envelope envelope;
+        String json;
         try {
-            Envelope envelope = check(user, request, origin);
-            if (envelope.clientMsgId() == null) {
-                return produce(envelope, requestId);
+            envelope = check(user, request, origin);
+            json = JsonCodec.encode(envelope);
+            if (json.length() > Limits.MESSAGE_JSON_MAX_BYTES) {
+                throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                        "a message is limited to " + Limits.MESSAGE_JSON_MAX_BYTES + " bytes of JSON");
             }
-            String dedupeKey = user.userId() + '\n' + envelope.conversationKey() + '\n' + envelope.clientMsgId();
-            CompletableFuture<Ack> mine = new CompletableFuture<>();
-            CompletableFuture<Ack> first = recent.asMap().putIfAbsent(dedupeKey, mine);
-            if (first != null) {
-                metrics.counter("im.gateway.send.deduplicated").increment();
-                return first.thenApply(ack -> withId(ack, requestId));
-            }
-            produce(envelope, requestId).whenComplete((ack, failure) -> {
-                if (!ack.isSuccess()) {
-                    recent.asMap().remove(dedupeKey, mine);
-                }
-                mine.complete(ack);
-            });
-            return mine;
         } catch (ProtocolException e) {
             metrics.counter("im.gateway.send.refused", "code", e.code().name()).increment();
             return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
         }
+        if (envelope.clientMsgId() == null) {
+            return answer(produce(envelope, json), requestId);
+        }
+        String dedupeKey = user.userId() + '\n' + envelope.conversationKey() + '\n' + envelope.clientMsgId();
+        CompletableFuture<Ack> mine = new CompletableFuture<>();
+        CompletableFuture<Ack> first = recent.asMap().putIfAbsent(dedupeKey, mine);
+        if (first != null) {
+            deduplicated.increment();
+            return answer(first, requestId);
+        }
+        // the entry follows the real outcome of the write, not the client's patience: a retry after a timeout waits for
+        // the first write instead of writing again; only a write Kafka refused is forgotten, so it can be retried
+        produce(envelope, json).whenComplete((ack, failure) -> {
+            if (!ack.isSuccess()) {
+                recent.asMap().remove(dedupeKey, mine);
+            }
+            mine.complete(ack);
+        });
+        return answer(mine, requestId);
+    }
+
+    /** The ack for this request: the write's outcome, or UNAVAILABLE when Kafka takes longer than the produce timeout. */
+    private CompletableFuture<Ack> answer(CompletableFuture<Ack> outcome, String requestId) {
+        return outcome.copy()
+                .completeOnTimeout(Ack.failed(null, ApiError.of(ErrorCode.UNAVAILABLE,
+                        "Kafka did not acknowledge in time; retry with the same clientMsgId")),
+                        config.produceTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS)
+                .thenApply(ack -> withId(ack, requestId));
     }
 
     private Envelope check(UserPrincipal user, SendRequest request, Origin origin) {
@@ -149,24 +179,18 @@ public class SendService {
                 request.message());
     }
 
-    private CompletableFuture<Ack> produce(Envelope envelope, String requestId) {
-        Duration timeout = config.produceTimeout();
-        return publisher.publish(envelope)
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((metadata, failure) -> {
-                    if (failure != null) {
-                        LOG.warnf("message %s not written: %s", envelope.messageId(), failure.toString());
-                        metrics.counter("im.gateway.send.unavailable").increment();
-                        String detail = failure instanceof TimeoutException
-                                ? "Kafka did not acknowledge in time"
-                                : "Kafka refused the write";
-                        return Ack.failed(requestId,
-                                ApiError.of(ErrorCode.UNAVAILABLE, detail + "; retry with the same clientMsgId"));
-                    }
-                    metrics.counter("im.gateway.send.acked", "class", envelope.message().type().messageClass().name())
-                            .increment();
-                    return Ack.success(requestId, envelope.messageId(), metadata.offset(), envelope.timestamp());
-                });
+    /** Writes the record; completes with the ack once Kafka has it, or a failed ack when Kafka refuses it. */
+    private CompletableFuture<Ack> produce(Envelope envelope, String json) {
+        return publisher.publish(envelope, json).handle((metadata, failure) -> {
+            if (failure != null) {
+                LOG.warnf("message %s not written: %s", envelope.messageId(), failure.toString());
+                unavailable.increment();
+                return Ack.failed(null, ApiError.of(ErrorCode.UNAVAILABLE,
+                        "Kafka refused the write; retry with the same clientMsgId"));
+            }
+            (envelope.message().type().messageClass() == MessageClass.RELIABLE ? ackedReliable : ackedFast).increment();
+            return Ack.success(null, envelope.messageId(), metadata.offset(), envelope.timestamp());
+        });
     }
 
     private static Ack withId(Ack ack, String requestId) {

@@ -34,6 +34,9 @@ public class Delivering {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    im.gateway.config.GatewayConfig config;
+
     private Counter delivered;
     private Counter broadcasts;
 
@@ -44,6 +47,9 @@ public class Delivering {
     }
 
     public void deliver(Delivery delivery) {
+        if (!config.nodeId().equals(delivery.nodeId())) {
+            return; // another node that shares this slot: not ours to push
+        }
         ConversationKey key = ConversationKey.parse(delivery.conversationKey());
         Collection<Session> targets;
         if (delivery.roomId() != null) {

@@ -19,8 +19,9 @@ import im.protocol.ServerFrames;
 /**
  * A session's bounded outbound queue. One writer at a time drains it; consecutive messages of one conversation leave as a
  * single {@code messages} frame. When the queue is full, barrage and low priority are shed first; when nothing can be shed
- * for a message that must not be lost, {@link #offerMessage} answers false and the caller closes the session as a slow
- * consumer, so one slow client never stalls the others.
+ * for a message that must not be lost, or the queue stays full for a whole queue's worth of shedding, {@link #offerMessage}
+ * answers false and the caller closes the session as a slow consumer, so one slow client never stalls the others.
+ * Control frames (acks, pongs, broadcasts) never push messages out; they may overfill the queue up to twice its size.
  */
 public final class Outbox {
     private static final int RANK_CONTROL = 4;
@@ -31,6 +32,7 @@ public final class Outbox {
     private final ArrayDeque<Item> queue = new ArrayDeque<>();
     private boolean writing;
     private boolean closed;
+    private int shedSinceProgress;
 
     private record Item(int rank, ConversationRef conversation, Message message, Object frame) {}
 
@@ -71,13 +73,23 @@ public final class Outbox {
             if (closed) {
                 return true;
             }
-            if (queue.size() >= capacity && !makeRoomFor(item)) {
-                if (item.rank() <= rank(Priority.LOW)) {
-                    dropped.accept(item.rank());
-                    return true;
-                }
-                if (item.rank() < RANK_CONTROL || queue.size() >= capacity * 2) {
-                    return false;
+            if (queue.size() >= capacity) {
+                if (item.rank() == RANK_CONTROL) {
+                    if (queue.size() >= capacity * 2) {
+                        return false; // control frames may overfill, never shed messages, but not without end
+                    }
+                } else {
+                    boolean madeRoom = makeRoomFor(item);
+                    if (!madeRoom && item.rank() > rank(Priority.LOW)) {
+                        return false;
+                    }
+                    if (++shedSinceProgress > capacity) {
+                        return false; // full for a whole queue's worth of shedding: the client is not reading
+                    }
+                    if (!madeRoom) {
+                        dropped.accept(item.rank());
+                        return true;
+                    }
                 }
             }
             queue.addLast(item);
@@ -92,7 +104,7 @@ public final class Outbox {
 
     /** Sheds the oldest queued message of a lower rank than {@code item}. */
     private boolean makeRoomFor(Item item) {
-        for (int rank = 0; rank < Math.min(item.rank(), RANK_CONTROL); rank++) {
+        for (int rank = 0; rank < item.rank(); rank++) {
             for (Iterator<Item> it = queue.iterator(); it.hasNext();) {
                 Item queued = it.next();
                 if (queued.rank() == rank) {
@@ -124,7 +136,12 @@ public final class Outbox {
             return;
         }
         Uni<Void> sent = sender.sendText(frames.get(index));
-        sent.subscribe().with(ok -> write(frames, index + 1), failure -> {
+        sent.subscribe().with(ok -> {
+            synchronized (this) {
+                shedSinceProgress = 0;
+            }
+            write(frames, index + 1);
+        }, failure -> {
             synchronized (this) {
                 closed = true;
                 writing = false;

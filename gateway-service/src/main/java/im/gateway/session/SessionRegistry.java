@@ -25,6 +25,9 @@ public class SessionRegistry {
     @Inject
     PresencePublisher presence;
 
+    @Inject
+    io.vertx.core.Vertx vertx;
+
     public synchronized void add(Session session) {
         byId.put(session.id(), session);
         byUser.computeIfAbsent(session.userId(), u -> ConcurrentHashMap.newKeySet()).add(session);
@@ -41,11 +44,15 @@ public class SessionRegistry {
         }
         removeFrom(byUser, session.userId(), session);
         session.outbox().close();
+        cancelTimers(session);
         publish(session.userId());
         return true;
     }
 
     public synchronized void enterRoom(Session session, String roomId) {
+        if (byId.get(session.id()) != session) {
+            return; // closed meanwhile: a dead session must not stay in a room
+        }
         if (session.rooms().add(roomId)) {
             byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(session);
             publish(session.userId());
@@ -53,7 +60,7 @@ public class SessionRegistry {
     }
 
     public synchronized void leaveRoom(Session session, String roomId) {
-        if (session.rooms().remove(roomId)) {
+        if (byId.get(session.id()) == session && session.rooms().remove(roomId)) {
             removeFrom(byRoom, roomId, session);
             publish(session.userId());
         }
@@ -87,6 +94,25 @@ public class SessionRegistry {
     /** Users with at least one session on this node. */
     public Set<String> users() {
         return byUser.keySet();
+    }
+
+    /** Cancels the session's token timers, wherever the session is closed from. */
+    public void cancelTimers(Session session) {
+        if (session.warnTimer() >= 0) {
+            vertx.cancelTimer(session.warnTimer());
+        }
+        if (session.expiryTimer() >= 0) {
+            vertx.cancelTimer(session.expiryTimer());
+        }
+    }
+
+    /** Publishes every local user's presence again, so routing never forgets a live user (see heartbeat). */
+    public void republishAll() {
+        for (String userId : List.copyOf(byUser.keySet())) {
+            synchronized (this) {
+                publish(userId);
+            }
+        }
     }
 
     private void publish(String userId) {

@@ -112,7 +112,7 @@ public class ChatSocket {
     public void onClose(WebSocketConnection connection) {
         Session session = sessions.byId(connection.id());
         if (session != null) {
-            cancelTimers(session);
+            sessions.cancelTimers(session);
             sessions.remove(session);
         }
     }
@@ -163,7 +163,7 @@ public class ChatSocket {
     }
 
     private void scheduleExpiry(Session session) {
-        cancelTimers(session);
+        sessions.cancelTimers(session);
         long now = System.currentTimeMillis();
         long expiresAt = session.principal().expiresAtMillis();
         long warnAt = expiresAt - config.tokenExpiryWarning().toMillis();
@@ -174,18 +174,9 @@ public class ChatSocket {
         session.timers(warn, expiry);
     }
 
-    private void cancelTimers(Session session) {
-        if (session.warnTimer() >= 0) {
-            vertx.cancelTimer(session.warnTimer());
-        }
-        if (session.expiryTimer() >= 0) {
-            vertx.cancelTimer(session.expiryTimer());
-        }
-    }
-
     /** Sends {@code closing} with the reason, then closes the connection. */
     void close(Session session, String reason, int code) {
-        cancelTimers(session);
+        sessions.cancelTimers(session);
         sessions.remove(session);
         WebSocketConnection connection = session.connection();
         connection.sendText(JsonCodec.encode(ServerFrames.Closing.of(reason)))

@@ -21,6 +21,10 @@ public interface RoutingConfig {
     @WithDefault("10m")
     Duration dedupeWindow();
 
+    /** Signal and barrage records older than this are not delivered (online only: a replay must not reach sessions). */
+    @WithDefault("30s")
+    Duration onlineOnlyMaxAge();
+
     /** Most conversations whose last orderKey (for prevOrderKey) and clientMsgIds are remembered. */
     @WithDefault("1000000")
     long maxTrackedConversations();

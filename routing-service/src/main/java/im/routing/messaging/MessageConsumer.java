@@ -47,6 +47,9 @@ public class MessageConsumer {
     Router router;
 
     @Inject
+    TableCatchUp tables;
+
+    @Inject
     RoutingConfig config;
 
     @Inject
@@ -83,6 +86,10 @@ public class MessageConsumer {
     }
 
     private CompletionStage<Void> route(Message<String> record, MessageClass topicClass) {
+        if (!tables.isCaughtUp()) {
+            // presence and membership are still loading: routing now would find nobody online
+            return tables.caughtUp().thenCompose(v -> route(record, topicClass));
+        }
         IncomingKafkaRecordMetadata<?, ?> meta = record.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         Envelope envelope;
         ConversationKey key;
@@ -94,7 +101,7 @@ public class MessageConsumer {
                         envelope.message().type().wireName() + " messages belong on " + envelope.message().type().messageClass()
                                 .topic() + ", not " + meta.getTopic());
             }
-            if (meta.getKey() != null && !key.value().equals(meta.getKey())) {
+            if (!key.value().equals(meta.getKey())) {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST,
                         "record key " + meta.getKey() + " is not the conversation key " + key.value());
             }
@@ -103,14 +110,21 @@ public class MessageConsumer {
             return deadLetter(record, e);
         }
         long offset = meta.getOffset();
-        if (isRetry(envelope, key, offset)) {
+        if (topicClass != MessageClass.RELIABLE
+                && System.currentTimeMillis() - envelope.timestamp() > config.onlineOnlyMaxAge().toMillis()) {
+            // signal and barrage are online-only: a replayed old command must not reach today's sessions
+            metrics.counter("im.routing.expired", "class", topicClass.name()).increment();
+            return record.ack();
+        }
+        String stream = topicClass.name() + '\n' + key.value();
+        if (isRetry(envelope, stream, offset)) {
             metrics.counter("im.routing.deduplicated").increment();
             return record.ack();
         }
         // a record seen again after a rebalance must not name itself, or a later record, as its predecessor
-        Long before = lastOrderKey.getIfPresent(key.value());
+        Long before = lastOrderKey.getIfPresent(stream);
         Long previous = before != null && before < offset ? before : null;
-        lastOrderKey.asMap().merge(key.value(), offset, Math::max);
+        lastOrderKey.asMap().merge(stream, offset, Math::max);
         List<Router.Target> targets = router.route(envelope, key, envelope.toMessage().withOrder(offset, previous));
         metrics.counter("im.routing.routed", "class", topicClass.name()).increment();
         if (targets.isEmpty()) {
@@ -124,11 +138,11 @@ public class MessageConsumer {
     }
 
     /** Whether the same sender already sent this clientMsgId in this conversation (a retry through any node). */
-    private boolean isRetry(Envelope envelope, ConversationKey key, long offset) {
+    private boolean isRetry(Envelope envelope, String stream, long offset) {
         if (envelope.clientMsgId() == null) {
             return false;
         }
-        String dedupeKey = key.value() + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId();
+        String dedupeKey = stream + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId();
         Long first = seenClientMsgIds.asMap().putIfAbsent(dedupeKey, offset);
         return first != null && first != offset;
     }

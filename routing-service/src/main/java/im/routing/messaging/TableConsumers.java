@@ -45,6 +45,9 @@ public class TableConsumers {
     RoutingConfig config;
 
     @Inject
+    TableCatchUp catchUp;
+
+    @Inject
     @Channel("presence-cleanup")
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
     Emitter<Record<String, String>> cleanup;
@@ -63,6 +66,8 @@ public class TableConsumers {
             return record.ack();
         } catch (ProtocolException e) {
             return MessageConsumer.deadLetter(record, e);
+        } finally {
+            seen(record);
         }
     }
 
@@ -74,6 +79,8 @@ public class TableConsumers {
             return record.ack();
         } catch (ProtocolException e) {
             return MessageConsumer.deadLetter(record, e);
+        } finally {
+            seen(record);
         }
     }
 
@@ -85,6 +92,11 @@ public class TableConsumers {
             LOG.infof("purging %d presence entries of silent gateway nodes", keys.size());
             keys.forEach(key -> cleanup.send(Record.of(key, null)));
         }
+    }
+
+    private void seen(Message<String> record) {
+        record.getMetadata(IncomingKafkaRecordMetadata.class)
+                .ifPresent(m -> catchUp.seen(m.getTopic(), m.getPartition(), m.getOffset()));
     }
 
     private static String keyOf(Message<String> record) {

@@ -40,6 +40,11 @@ class PresenceTableTest {
             }
 
             @Override
+            public Duration onlineOnlyMaxAge() {
+                return Duration.ofSeconds(30);
+            }
+
+            @Override
             public long maxTrackedConversations() {
                 return 1000;
             }
