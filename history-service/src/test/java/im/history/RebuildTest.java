@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -51,7 +52,7 @@ class RebuildTest {
     private List<?> snapshot() {
         return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("select message_id, conversation_key, "
                 + "order_key, sender_id, client_msg_id, type, sent_at, body, search_text from message order by message_id")
-                .getResultList().stream().map(row -> List.of((Object[]) row)).toList());
+                .getResultList().stream().map(row -> Arrays.asList((Object[]) row)).toList());
     }
 
     private long count() {
