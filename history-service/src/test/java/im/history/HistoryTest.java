@@ -233,6 +233,71 @@ class HistoryTest {
     }
 
     @Test
+    void recall_leavesATombstone_onlyForTheSenderWithinTheWindow() {
+        String alice = user("alice");
+        String bob = user("bob");
+        ConversationRef toBob = new ConversationRef(ConversationType.PEER, bob);
+        Envelope mine = envelope(alice, toBob, MessageContent.text("oops"), null, null);
+        Envelope late = envelope(alice, toBob, MessageContent.text("old news"), null, null);
+        Envelope notYours = envelope(alice, toBob, MessageContent.text("stays"), null, null);
+        produce(mine);
+        produce(late);
+        produce(notYours);
+        awaitHistory(bob, "peer", alice, 3);
+
+        String key = mine.conversationKey();
+        long now = System.currentTimeMillis();
+        produce(new Envelope(1, MessageIds.next(now), null, key, toBob, new Sender(alice, null), now, null, null, null, null,
+                null, null, im.protocol.Action.revoke(mine.messageId())));
+        produce(new Envelope(1, MessageIds.next(now), null, key, toBob, new Sender(alice, null), now + 3 * 60_000, null, null,
+                null, null, null, null, im.protocol.Action.revoke(late.messageId())));
+        produce(new Envelope(1, MessageIds.next(now), null, key, new ConversationRef(ConversationType.PEER, alice),
+                new Sender(bob, null), now, null, null, null, null, null, null,
+                im.protocol.Action.revoke(notYours.messageId())));
+        produce(alice, toBob, MessageContent.text("marker"), null, null);
+        List<Message> stored = awaitHistory(bob, "peer", alice, 4);
+
+        Message recalled = stored.stream().filter(m -> m.messageId().equals(mine.messageId())).findFirst().orElseThrow();
+        assertThat(recalled.revoked()).isTrue();
+        assertThat(recalled.content().type()).isEqualTo(MessageType.TEXT);
+        assertThat(recalled.content().text()).isNull();
+        assertThat(stored).filteredOn(m -> !m.messageId().equals(mine.messageId()))
+                .allSatisfy(m -> assertThat(m.revoked()).isNull());
+        assertThat(given().auth().oauth2(Tokens.user(bob)).queryParam("q", "oops").get("/v1/search").then().statusCode(200)
+                .extract().jsonPath().getList("messages")).isEmpty();
+        given().get("/v1/internal/messages/" + mine.messageId()).then().statusCode(200)
+                .body("senderId", org.hamcrest.Matchers.equalTo(alice)).body("revoked", org.hamcrest.Matchers.equalTo(true));
+    }
+
+    @Test
+    void receipts_areStored_andReadIsSentToTheConversation() {
+        String alice = user("alice");
+        String bob = user("bob");
+        ConversationRef toBob = new ConversationRef(ConversationType.PEER, bob);
+        long first = produce(alice, toBob, MessageContent.text("did you get it"), null, null);
+        awaitHistory(bob, "peer", alice, 1);
+        long now = System.currentTimeMillis();
+        String key = ConversationKey.of(alice, toBob).value();
+        produce(new Envelope(1, MessageIds.next(now), null, key, new ConversationRef(ConversationType.PEER, alice),
+                new Sender(bob, null), now, null, null, null, null, null, null,
+                im.protocol.Action.receipt(first, im.protocol.Action.DELIVERED)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().auth().oauth2(Tokens.user(alice))
+                .get("/v1/conversations/peer/" + bob + "/receipts?orderKey=" + first).then().statusCode(200).extract()
+                .jsonPath().getList("delivered").contains(bob));
+
+        try (TopicProbe probe = TopicProbe.fromEnd(EmbeddedKafka.shared().bootstrapServers(), Topics.MESSAGES_RELIABLE)) {
+            given().auth().oauth2(Tokens.user(bob)).contentType(ContentType.JSON).body(Map.of("orderKey", first))
+                    .post("/v1/conversations/peer/" + alice + "/read").then().statusCode(200);
+            Envelope receipt = JsonCodec.decode(probe.await(r -> r.key().equals(key)).value(), Envelope.class);
+            assertThat(receipt.action()).isEqualTo(im.protocol.Action.receipt(first, im.protocol.Action.READ));
+            assertThat(receipt.sender().id()).isEqualTo(bob);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().auth().oauth2(Tokens.user(alice))
+                .get("/v1/conversations/peer/" + bob + "/receipts?orderKey=" + first).then().statusCode(200).extract()
+                .jsonPath().getList("read").contains(bob));
+    }
+
+    @Test
     void outsiders_areRefused() {
         String alice = user("alice");
         String bob = user("bob");

@@ -12,7 +12,9 @@ import java.util.List;
  * @param userIds the recipients on that node; null for a whole-room delivery
  * @param roomId for room conversations: push only to sessions that entered this room
  * @param excludeSessionId the sending session, which gets an ack instead
- * @param message the message, with orderKey and prevOrderKey stamped
+  * @param message the message, with orderKey and prevOrderKey stamped; null for a recall or a receipt
+ * @param revoked a recall, pushed as a {@code revoked} frame
+ * @param receipt a receipt, pushed as a {@code receipt} frame
  */
 public record Delivery(
         int v,
@@ -21,4 +23,30 @@ public record Delivery(
         List<String> userIds,
         String roomId,
         String excludeSessionId,
-        Message message) {}
+        Message message,
+        Revoked revoked,
+        Receipt receipt) {
+
+    /** A message delivery. */
+    public Delivery(int v, String nodeId, String conversationKey, List<String> userIds, String roomId, String excludeSessionId,
+            Message message) {
+        this(v, nodeId, conversationKey, userIds, roomId, excludeSessionId, message, null, null);
+    }
+
+    /**
+     * A recall.
+     *
+     * @param messageId the recalled message
+     * @param by who recalled it
+     */
+    public record Revoked(String messageId, String by) {}
+
+    /**
+     * A receipt.
+     *
+     * @param orderKey up to which message
+     * @param userId who received or read
+     * @param kind delivered or read
+     */
+    public record Receipt(long orderKey, String userId, String kind) {}
+}

@@ -18,7 +18,8 @@ import java.util.List;
  * @param toUserIds room command only: just these users; null or empty means the whole room
  * @param receipt whether the sender asked for receipts
  * @param origin gateway node and session the message came from; null for backend records
- * @param message the type and the type's fields
+  * @param message the type and the type's fields; null when the record carries an {@code action}
+ * @param action a recall or a receipt instead of a message (reliable topic only); null for messages
  */
 public record Envelope(
         int v,
@@ -33,14 +34,23 @@ public record Envelope(
         List<String> toUserIds,
         Boolean receipt,
         Origin origin,
-        MessageContent message) {
+        MessageContent message,
+        Action action) {
 
     public static final int VERSION = 1;
+
+    /** A message record (no action). */
+    public Envelope(int v, String messageId, String clientMsgId, String conversationKey, ConversationRef to, Sender sender,
+            long timestamp, Priority priority, Mentions mentions, List<String> toUserIds, Boolean receipt, Origin origin,
+            MessageContent message) {
+        this(v, messageId, clientMsgId, conversationKey, to, sender, timestamp, priority, mentions, toUserIds, receipt, origin,
+                message, null);
+    }
 
     /** The message as recipients see it, before routing stamps its order. */
     public Message toMessage() {
         return new Message(messageId, clientMsgId, null, null, sender, timestamp, priority == null ? Priority.LOW : priority,
-                mentions, null, message);
+                mentions, null, null, message);
     }
 
     /** The effective priority. */

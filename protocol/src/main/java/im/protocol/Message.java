@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param priority low, medium or high
  * @param mentions who the message mentions, if anybody
  * @param conversation the conversation as the reader names it; set in search results and broadcasts, else null
+  * @param revoked true when the sender recalled it: the type stays, every other field of the content is gone
  * @param content the type and the type's fields
  */
 @JsonDeserialize(using = Message.Reader.class)
@@ -37,12 +38,34 @@ public record Message(
         Priority priority,
         Mentions mentions,
         ConversationRef conversation,
+        Boolean revoked,
         @JsonUnwrapped MessageContent content) {
+
+    /** A message that is not recalled. */
+    public Message(String messageId, String clientMsgId, Long orderKey, Long prevOrderKey, Sender sender, Long timestamp,
+            Priority priority, Mentions mentions, ConversationRef conversation, MessageContent content) {
+        this(messageId, clientMsgId, orderKey, prevOrderKey, sender, timestamp, priority, mentions, conversation, null,
+                content);
+    }
 
     /** This message with the order stamps routing assigns. */
     public Message withOrder(long orderKey, Long prevOrderKey) {
         return new Message(messageId, clientMsgId, orderKey, prevOrderKey, sender, timestamp, priority, mentions, conversation,
-                content);
+                revoked, content);
+    }
+
+    /** This message with its conversation named, as search results show it. */
+    public Message inConversation(ConversationRef named) {
+        return new Message(messageId, clientMsgId, orderKey, prevOrderKey, sender, timestamp, priority, mentions, named,
+                revoked, content);
+    }
+
+    /** The tombstone of a recalled message: the stamps and the type stay, the content is gone. */
+    public Message recalled() {
+        MessageContent typeOnly = new MessageContent(content.type(), null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new Message(messageId, clientMsgId, orderKey, prevOrderKey, sender, timestamp, priority, null, conversation,
+                true, typeOnly);
     }
 
     /**
@@ -65,7 +88,7 @@ public record Message(
             return new Message(text(object, "messageId"), text(object, "clientMsgId"), number(object, "orderKey"),
                     number(object, "prevOrderKey"), value(codec, object, "sender", Sender.class), number(object, "timestamp"),
                     value(codec, object, "priority", Priority.class), value(codec, object, "mentions", Mentions.class),
-                    value(codec, object, "conversation", ConversationRef.class),
+                    value(codec, object, "conversation", ConversationRef.class), value(codec, object, "revoked", Boolean.class),
                     codec.treeToValue(object, MessageContent.class));
         }
 

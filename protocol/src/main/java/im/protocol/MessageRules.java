@@ -97,14 +97,40 @@ public final class MessageRules {
             throw invalid("missing timestamp");
         }
         MessageContent content = envelope.message();
-        checkAddressing(envelope.to(), content == null ? null : content.type(), envelope.mentions(), envelope.toUserIds(),
-                envelope.clientMsgId());
-        checkContent(content, envelope.to().type());
+        if (envelope.action() != null) {
+            checkAddressing(envelope.to(), null, null, null, envelope.clientMsgId());
+            checkAction(envelope.action(), content);
+        } else {
+            checkAddressing(envelope.to(), content == null ? null : content.type(), envelope.mentions(),
+                    envelope.toUserIds(), envelope.clientMsgId());
+            checkContent(content, envelope.to().type());
+        }
         ConversationKey key = ConversationKey.of(envelope.sender().id(), envelope.to());
         if (!key.value().equals(envelope.conversationKey())) {
             throw invalid("conversationKey " + envelope.conversationKey() + " does not match sender and to (" + key + ")");
         }
         return key;
+    }
+
+    /** Checks a recall or receipt record. */
+    public static void checkAction(Action action, MessageContent content) {
+        if (content != null) {
+            throw invalid("a record carries a message or an action, not both");
+        }
+        if (action.isRevoke()) {
+            if (action.messageId() == null || action.messageId().isBlank() || action.messageId().length() > 64) {
+                throw invalid("revoke needs the messageId");
+            }
+        } else if (action.isReceipt()) {
+            if (action.orderKey() == null || action.orderKey() < 0) {
+                throw invalid("receipt needs an orderKey");
+            }
+            if (!Action.DELIVERED.equals(action.kind()) && !Action.READ.equals(action.kind())) {
+                throw invalid("receipt kind is delivered or read");
+            }
+        } else {
+            throw invalid("unknown action " + action.type());
+        }
     }
 
     private static void requireText(String text, MessageType type, boolean nonEmpty) {

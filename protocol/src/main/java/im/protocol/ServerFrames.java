@@ -120,6 +120,37 @@ public final class ServerFrames {
         }
     }
 
+    /**
+     * A message was recalled: show its tombstone.
+     *
+     * @param op always {@code revoked}
+     * @param conversation the conversation as the receiver names it
+     * @param messageId the recalled message
+     * @param by who recalled it
+     */
+    public record Revoked(String op, ConversationRef conversation, String messageId, String by) {
+
+        public static Revoked of(ConversationRef conversation, String messageId, String by) {
+            return new Revoked("revoked", conversation, messageId, by);
+        }
+    }
+
+    /**
+     * Somebody received or read messages up to an orderKey.
+     *
+     * @param op always {@code receipt}
+     * @param conversation the conversation as the receiver names it
+     * @param orderKey up to which message
+     * @param userId who received or read
+     * @param kind delivered or read
+     */
+    public record Receipt(String op, ConversationRef conversation, long orderKey, String userId, String kind) {
+
+        public static Receipt of(ConversationRef conversation, long orderKey, String userId, String kind) {
+            return new Receipt("receipt", conversation, orderKey, userId, kind);
+        }
+    }
+
     /** Reasons given in {@link Closing}. */
     public static final String TOKEN_EXPIRED = "TOKEN_EXPIRED";
     public static final String SLOW_CONSUMER = "SLOW_CONSUMER";

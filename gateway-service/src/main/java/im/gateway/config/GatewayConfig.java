@@ -45,6 +45,10 @@ public interface GatewayConfig {
     @WithDefault("500")
     int groupRequestMaxMembers();
 
+    /** How long after sending a message its sender may recall it. */
+    @WithDefault("2m")
+    Duration revokeWindow();
+
     /** history-service's base URL: its API is reachable through the gateway. */
     @WithDefault("http://localhost:8082")
     String historyUrl();

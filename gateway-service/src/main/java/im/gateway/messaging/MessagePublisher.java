@@ -36,9 +36,12 @@ public class MessagePublisher {
 
     /** Produces the envelope and completes with its partition offset once the broker has it. */
     public CompletableFuture<RecordMetadata> publish(Envelope envelope, String json) {
-        MessageClass messageClass = envelope.message().type().messageClass();
+        MessageClass messageClass = envelope.action() != null
+                ? MessageClass.RELIABLE
+                : envelope.message().type().messageClass();
+        String type = envelope.action() != null ? envelope.action().type() : envelope.message().type().wireName();
         RecordHeaders headers = new RecordHeaders();
-        headers.add(im.protocol.RecordHeaders.TYPE, envelope.message().type().wireName().getBytes(StandardCharsets.UTF_8));
+        headers.add(im.protocol.RecordHeaders.TYPE, type.getBytes(StandardCharsets.UTF_8));
         Emitter<String> emitter = messageClass == MessageClass.RELIABLE ? reliable : fast;
         return KafkaSend.send(emitter, messageClass.topic(), envelope.conversationKey(), json, headers);
     }

@@ -19,8 +19,10 @@ import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
 import im.gateway.messaging.MessagePublisher;
 import im.gateway.session.SessionRegistry;
+import im.protocol.Action;
 import im.protocol.ApiError;
 import im.protocol.ConversationKey;
+import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
 import im.protocol.Envelope;
 import im.protocol.ErrorCode;
@@ -146,8 +148,43 @@ public class SendService {
             throw new ProtocolException(ErrorCode.UNAVAILABLE,
                     "mediaId messages need the media service, which this gateway does not reach yet; send URLs instead");
         }
-        String to = request.to().id();
-        switch (request.to().type()) {
+        requireParticipant(user, request.to(), origin);
+        if (type != MessageType.BARRAGE && !rateLimiter.tryAcquire(user.userId())) {
+            throw new ProtocolException(ErrorCode.RATE_LIMITED,
+                    "at most " + config.sendRatePerSecond() + " messages per second");
+        }
+        long now = System.currentTimeMillis();
+        ConversationKey key = ConversationKey.of(user.userId(), request.to());
+        return new Envelope(Envelope.VERSION, MessageIds.next(now), request.clientMsgId(), key.value(), request.to(),
+                new Sender(user.userId(), user.userName()), now, request.priority(), request.mentions(),
+                request.to().type() == ConversationType.ROOM ? request.toUserIds() : null, request.receipt(), origin,
+                request.message());
+    }
+
+    /**
+     * Writes a recall or receipt in the conversation's order (reliable topic) and answers like a send: after Kafka has it.
+     * The caller has checked what only it can (a recall's sender and window).
+     */
+    public CompletableFuture<Ack> act(UserPrincipal user, ConversationRef to, Action action, String requestId,
+            Origin origin) {
+        Envelope envelope;
+        try {
+            MessageRules.checkAddressing(to, null, null, null, null);
+            MessageRules.checkAction(action, null);
+            requireParticipant(user, to, origin);
+            long now = System.currentTimeMillis();
+            envelope = new Envelope(Envelope.VERSION, MessageIds.next(now), null, ConversationKey.of(user.userId(), to).value(),
+                    to, new Sender(user.userId(), user.userName()), now, null, null, null, null, origin, null, action);
+        } catch (ProtocolException e) {
+            return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
+        }
+        return answer(produce(envelope, JsonCodec.encode(envelope)), requestId);
+    }
+
+    /** Peer: not oneself; group: a member; room: entered (by this session, or for REST by any of the user's sessions). */
+    private void requireParticipant(UserPrincipal user, ConversationRef target, Origin origin) {
+        String to = target.id();
+        switch (target.type()) {
             case PEER -> {
                 if (to.equals(user.userId())) {
                     throw new ProtocolException(ErrorCode.SEND_TO_SELF);
@@ -167,16 +204,6 @@ public class SendService {
                 }
             }
         }
-        if (type != MessageType.BARRAGE && !rateLimiter.tryAcquire(user.userId())) {
-            throw new ProtocolException(ErrorCode.RATE_LIMITED,
-                    "at most " + config.sendRatePerSecond() + " messages per second");
-        }
-        long now = System.currentTimeMillis();
-        ConversationKey key = ConversationKey.of(user.userId(), request.to());
-        return new Envelope(Envelope.VERSION, MessageIds.next(now), request.clientMsgId(), key.value(), request.to(),
-                new Sender(user.userId(), user.userName()), now, request.priority(), request.mentions(),
-                request.to().type() == ConversationType.ROOM ? request.toUserIds() : null, request.receipt(), origin,
-                request.message());
     }
 
     /** Writes the record; completes with the ack once Kafka has it, or a failed ack when Kafka refuses it. */
@@ -188,7 +215,9 @@ public class SendService {
                 return Ack.failed(null, ApiError.of(ErrorCode.UNAVAILABLE,
                         "Kafka refused the write; retry with the same clientMsgId"));
             }
-            (envelope.message().type().messageClass() == MessageClass.RELIABLE ? ackedReliable : ackedFast).increment();
+            (envelope.action() != null || envelope.message().type().messageClass() == MessageClass.RELIABLE
+                    ? ackedReliable
+                    : ackedFast).increment();
             return Ack.success(null, envelope.messageId(), metadata.offset(), envelope.timestamp());
         });
     }

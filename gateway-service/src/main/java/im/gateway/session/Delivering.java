@@ -15,6 +15,7 @@ import io.quarkus.websockets.next.CloseReason;
 
 import im.protocol.Broadcast;
 import im.protocol.ConversationKey;
+import im.protocol.ConversationRef;
 import im.protocol.Delivery;
 import im.protocol.ServerFrames;
 
@@ -70,12 +71,25 @@ public class Delivering {
             if (session.id().equals(delivery.excludeSessionId())) {
                 continue;
             }
-            if (session.outbox().offerMessage(key.viewFor(session.userId()), delivery.message())) {
+            if (offer(session, key.viewFor(session.userId()), delivery)) {
                 delivered.increment();
             } else {
                 closeSlow(session);
             }
         }
+    }
+
+    private static boolean offer(Session session, ConversationRef view, Delivery delivery) {
+        if (delivery.message() != null) {
+            return session.outbox().offerMessage(view, delivery.message());
+        }
+        if (delivery.revoked() != null) {
+            return session.outbox()
+                    .offerFrame(ServerFrames.Revoked.of(view, delivery.revoked().messageId(), delivery.revoked().by()));
+        }
+        Delivery.Receipt receipt = delivery.receipt();
+        return receipt == null || session.outbox()
+                .offerFrame(ServerFrames.Receipt.of(view, receipt.orderKey(), receipt.userId(), receipt.kind()));
     }
 
     public void broadcast(Broadcast broadcast) {

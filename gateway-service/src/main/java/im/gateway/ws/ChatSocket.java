@@ -21,10 +21,12 @@ import io.vertx.core.Vertx;
 import im.gateway.auth.TokenVerifier;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
+import im.gateway.service.RevokeService;
 import im.gateway.service.SendService;
 import im.gateway.session.Outbox;
 import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
+import im.protocol.Action;
 import im.protocol.ClientFrame;
 import im.protocol.ErrorCode;
 import im.protocol.Ids;
@@ -54,6 +56,9 @@ public class ChatSocket {
 
     @Inject
     SendService sendService;
+
+    @Inject
+    RevokeService revokes;
 
     @Inject
     GatewayConfig config;
@@ -123,7 +128,7 @@ public class ChatSocket {
         }
         switch (frame.op()) {
             case ClientFrame.SEND -> sendService
-                    .send(session.principal(), frame.toSendRequest(), frame.id(), new Origin(config.nodeId(), session.id()))
+                    .send(session.principal(), frame.toSendRequest(), frame.id(), origin(session))
                     .thenAccept(ack -> reply(session, ack));
             case ClientFrame.ENTER_ROOM -> {
                 sessions.enterRoom(session, Ids.requireId(frame.roomId(), "room"));
@@ -135,10 +140,19 @@ public class ChatSocket {
             }
             case ClientFrame.RENEW_TOKEN -> renew(session, frame);
             case ClientFrame.PING -> reply(session, ServerFrames.Pong.of(frame.id()));
-            case ClientFrame.REVOKE, ClientFrame.RECEIPT -> throw new ProtocolException(ErrorCode.UNAVAILABLE,
-                    frame.op() + " needs the history service, which this gateway does not reach yet");
+            case ClientFrame.REVOKE -> revokes
+                    .revoke(session.principal(), frame.to(), frame.messageId(), frame.id(), origin(session))
+                    .thenAccept(ack -> reply(session, ack));
+            case ClientFrame.RECEIPT -> sendService
+                    .act(session.principal(), frame.to(),
+                            new Action(Action.RECEIPT, null, frame.orderKey(), frame.kind()), frame.id(), origin(session))
+                    .thenAccept(ack -> reply(session, ack));
             default -> throw new ProtocolException(ErrorCode.INVALID_REQUEST, "unknown op " + frame.op());
         }
+    }
+
+    private Origin origin(Session session) {
+        return new Origin(config.nodeId(), session.id());
     }
 
     private void renew(Session session, ClientFrame frame) {

@@ -17,6 +17,10 @@ public interface HistoryConfig {
     @WithDefault("100")
     int maxPageSize();
 
+    /** How long after sending a message its sender may recall it (the gateway checks the same window). */
+    @WithDefault("2m")
+    Duration revokeWindow();
+
     /** Routing's base URL: who entered which room is known there. */
     @WithDefault("http://localhost:8081")
     String routingUrl();

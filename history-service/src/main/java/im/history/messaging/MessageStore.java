@@ -55,7 +55,7 @@ public class MessageStore {
             try {
                 Envelope envelope = JsonCodec.decode(record.value(), Envelope.class);
                 ConversationKey key = MessageRules.checkEnvelope(envelope);
-                if (envelope.message().type().messageClass() == MessageClass.RELIABLE) {
+                if (envelope.action() != null || envelope.message().type().messageClass() == MessageClass.RELIABLE) {
                     batch.add(new BatchWriter.Stamped(envelope, key, record.offset()));
                 }
             } catch (ProtocolException e) {

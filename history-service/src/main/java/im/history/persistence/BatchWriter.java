@@ -8,9 +8,12 @@ import java.util.Map;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
+import im.history.config.HistoryConfig;
+import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationType;
 import im.protocol.Envelope;
@@ -29,9 +32,53 @@ public class BatchWriter {
     /** A message to store with its orderKey (its offset). */
     public record Stamped(Envelope envelope, ConversationKey key, long orderKey) {}
 
+    @Inject
+    HistoryConfig config;
+
     /** Stores what is new in {@code batch}; returns how many rows were written. */
     @Transactional
-    public int write(List<Stamped> batch) {
+    public int write(List<Stamped> records) {
+        List<Stamped> batch = records.stream().filter(s -> s.envelope().action() == null).toList();
+        int stored = insert(batch);
+        if (stored > 0) {
+            MessageEntity.flush();
+        }
+        records.stream().filter(s -> s.envelope().action() != null).forEach(this::apply);
+        return stored;
+    }
+
+    /**
+     * Applies a recall or a receipt, in the conversation's order. A recall takes effect only for the message's sender
+     * within the window, measured from the recall's own timestamp, so a replay decides exactly as the first pass did.
+     */
+    private void apply(Stamped stamped) {
+        Envelope envelope = stamped.envelope();
+        Action action = envelope.action();
+        String sender = envelope.sender().id();
+        if (action.isRevoke()) {
+            MessageEntity message = MessageEntity.findById(action.messageId());
+            if (message == null || message.revokedAt != null || !message.conversationKey.equals(stamped.key().value())
+                    || !message.senderId.equals(sender)
+                    || envelope.timestamp() - message.sentAt > config.revokeWindow().toMillis()) {
+                return;
+            }
+            message.revokedAt = envelope.timestamp();
+            message.revokedBy = sender;
+            message.body = JsonCodec.encode(JsonCodec.decode(message.body, Message.class).recalled());
+            message.searchText = null;
+            message.mentioned = null;
+            message.mentionsAll = false;
+            return;
+        }
+        EntityManager em = MessageEntity.getEntityManager();
+        em.createNativeQuery("insert into receipt_position (conversation_key, user_id, kind, order_key, updated_at) "
+                + "values (?1, ?2, ?3, ?4, ?5) on conflict (conversation_key, user_id, kind) do update set "
+                + "order_key = greatest(receipt_position.order_key, excluded.order_key), updated_at = excluded.updated_at")
+                .setParameter(1, stamped.key().value()).setParameter(2, sender).setParameter(3, action.kind())
+                .setParameter(4, action.orderKey()).setParameter(5, envelope.timestamp()).executeUpdate();
+    }
+
+    private int insert(List<Stamped> batch) {
         if (batch.isEmpty()) {
             return 0;
         }

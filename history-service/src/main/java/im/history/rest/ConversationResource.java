@@ -9,6 +9,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 
 import im.history.auth.TokenVerifier;
+import im.history.messaging.ReceiptPublisher;
 import im.history.service.Access;
 import im.history.service.HistoryQueries;
 import im.protocol.ConversationKey;
@@ -20,7 +21,8 @@ import im.protocol.ProtocolException;
 
 /**
  * The caller's conversations and their history (PROTOCOL.md, HTTP): {@code GET /v1/conversations},
- * {@code GET /v1/conversations/{type}/{id}/messages?before=&after=&limit=}, {@code POST /v1/conversations/{type}/{id}/read}.
+ * {@code GET /v1/conversations/{type}/{id}/messages?before=&after=&limit=}, {@code POST /v1/conversations/{type}/{id}/read}
+ * (also sent to the conversation as a read receipt), {@code GET /v1/conversations/{type}/{id}/receipts?orderKey=}.
  */
 @Path("/v1/conversations")
 public class ConversationResource {
@@ -39,6 +41,9 @@ public class ConversationResource {
 
     @Inject
     HistoryQueries queries;
+
+    @Inject
+    ReceiptPublisher receipts;
 
     @HeaderParam("Authorization")
     String authorization;
@@ -68,7 +73,22 @@ public class ConversationResource {
         if (request == null || request.orderKey() == null || request.orderKey() < 0) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body {\"orderKey\": n} required");
         }
-        return new ReadResponse(queries.markRead(userId, key, request.orderKey()));
+        long position = queries.markRead(userId, key, request.orderKey());
+        receipts.read(userId, key, request.orderKey());
+        return new ReadResponse(position);
+    }
+
+    @GET
+    @Path("/{type}/{id}/receipts")
+    public HistoryQueries.Receipts receipts(@PathParam("type") String type, @PathParam("id") String id,
+            @QueryParam("orderKey") Long orderKey) {
+        String userId = tokens.userOf(authorization);
+        ConversationKey key = keyOf(userId, type, id);
+        access.requireParticipant(userId, key);
+        if (orderKey == null || orderKey < 0) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "orderKey required");
+        }
+        return queries.receipts(key, orderKey);
     }
 
     static ConversationKey keyOf(String userId, String type, String id) {

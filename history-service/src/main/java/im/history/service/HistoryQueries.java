@@ -39,6 +39,15 @@ public class HistoryQueries {
     /** Search hits, newest first, each with its conversation. */
     public record SearchResult(List<Message> messages) {}
 
+    /**
+    * Who has received and read up to an orderKey: user lists (peers, small groups) and counts (groups).
+    *
+    * @param orderKey the message asked about
+    * @param delivered users whose delivered (or read) position reaches it
+    * @param read users whose read position reaches it
+    */
+    public record Receipts(long orderKey, List<String> delivered, List<String> read, int deliveredCount, int readCount) {}
+
     @Inject
     HistoryConfig config;
 
@@ -156,6 +165,22 @@ public class HistoryQueries {
                     ConversationKey.parse(row.conversationKey).viewFor(userId), message.content()));
         }
         return new SearchResult(messages);
+    }
+
+    @Transactional
+    public Receipts receipts(ConversationKey key, long orderKey) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em().createNativeQuery("select user_id, kind from receipt_position where conversation_key = ?1 "
+                + "and order_key >= ?2").setParameter(1, key.value()).setParameter(2, orderKey).getResultList();
+        java.util.TreeSet<String> delivered = new java.util.TreeSet<>();
+        java.util.TreeSet<String> read = new java.util.TreeSet<>();
+        for (Object[] row : rows) {
+            delivered.add((String) row[0]);
+            if ("read".equals(row[1])) {
+                read.add((String) row[0]);
+            }
+        }
+        return new Receipts(orderKey, List.copyOf(delivered), List.copyOf(read), delivered.size(), read.size());
     }
 
     private long readPosition(String userId, String key) {

@@ -2,8 +2,11 @@ package im.routing.messaging;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,7 +27,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
+import im.protocol.Action;
 import im.protocol.ConversationKey;
+import im.protocol.Delivery;
 import im.protocol.Envelope;
 import im.protocol.ErrorCode;
 import im.protocol.JsonCodec;
@@ -62,12 +67,15 @@ public class MessageConsumer {
 
     private Cache<String, Long> lastOrderKey;
     private Cache<String, Long> seenClientMsgIds;
+    private Cache<String, ConcurrentLinkedDeque<ReceiptRequest>> receiptRequests;
 
     @PostConstruct
     void init() {
         lastOrderKey = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations()).build();
         seenClientMsgIds = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
                 .expireAfterWrite(config.dedupeWindow()).build();
+        receiptRequests = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations() / 10)
+                .expireAfterAccess(java.time.Duration.ofDays(1)).build();
     }
 
     @Incoming("reliable")
@@ -96,10 +104,15 @@ public class MessageConsumer {
         try {
             envelope = JsonCodec.decode(record.getPayload(), Envelope.class);
             key = MessageRules.checkEnvelope(envelope);
-            if (envelope.message().type().messageClass() != topicClass) {
+            MessageClass recordClass = envelope.action() != null
+                    ? MessageClass.RELIABLE
+                    : envelope.message().type().messageClass();
+            if (recordClass != topicClass) {
+                String what = envelope.action() != null
+                        ? envelope.action().type() + " actions"
+                        : envelope.message().type().wireName() + " messages";
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST,
-                        envelope.message().type().wireName() + " messages belong on " + envelope.message().type().messageClass()
-                                .topic() + ", not " + meta.getTopic());
+                        what + " belong on " + recordClass.topic() + ", not " + meta.getTopic());
             }
             if (!key.value().equals(meta.getKey())) {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST,
@@ -110,6 +123,9 @@ public class MessageConsumer {
             return deadLetter(record, e);
         }
         long offset = meta.getOffset();
+        if (envelope.action() != null) {
+            return deliver(record, routeAction(envelope, key));
+        }
         if (topicClass != MessageClass.RELIABLE
                 && System.currentTimeMillis() - envelope.timestamp() > config.onlineOnlyMaxAge().toMillis()) {
             // signal and barrage are online-only: a replayed old command must not reach today's sessions
@@ -125,8 +141,49 @@ public class MessageConsumer {
         Long before = lastOrderKey.getIfPresent(stream);
         Long previous = before != null && before < offset ? before : null;
         lastOrderKey.asMap().merge(stream, offset, Math::max);
-        List<Router.Target> targets = router.route(envelope, key, envelope.toMessage().withOrder(offset, previous));
+        if (Boolean.TRUE.equals(envelope.receipt())) {
+            receiptRequests.get(key.value(), k -> new ConcurrentLinkedDeque<>())
+                    .add(new ReceiptRequest(offset, envelope.sender().id()));
+        }
+        List<Router.Target> targets = router.route(envelope, key,
+                Router.Payload.of(envelope.toMessage().withOrder(offset, previous)));
         metrics.counter("im.routing.routed", "class", topicClass.name()).increment();
+        return deliver(record, targets);
+    }
+
+    /** A message sent with {@code receipt: true}: its sender hears about receipts up to it. */
+    private record ReceiptRequest(long orderKey, String senderId) {}
+
+    /**
+     * A recall goes to everybody who may have the message (like a message); a receipt goes to the senders of the messages
+     * it covers that asked for receipts. Actions take no place in the orderKey chain: they are not messages.
+     */
+    private List<Router.Target> routeAction(Envelope envelope, ConversationKey key) {
+        Action action = envelope.action();
+        if (action.isRevoke()) {
+            return router.route(envelope, key,
+                    new Router.Payload(null, new Delivery.Revoked(action.messageId(), envelope.sender().id()), null));
+        }
+        ConcurrentLinkedDeque<ReceiptRequest> requests = receiptRequests.getIfPresent(key.value());
+        if (requests == null) {
+            return List.of();
+        }
+        Set<String> senders = new TreeSet<>();
+        for (ReceiptRequest request : requests) {
+            if (request.orderKey() <= action.orderKey() && !request.senderId().equals(envelope.sender().id())) {
+                senders.add(request.senderId());
+            }
+        }
+        if (Action.READ.equals(action.kind())) {
+            requests.removeIf(r -> r.orderKey() <= action.orderKey() && !r.senderId().equals(envelope.sender().id()));
+        }
+        return senders.isEmpty()
+                ? List.of()
+                : router.toUsers(senders, envelope, new Router.Payload(null, null,
+                        new Delivery.Receipt(action.orderKey(), envelope.sender().id(), action.kind())));
+    }
+
+    private CompletionStage<Void> deliver(Message<String> record, List<Router.Target> targets) {
         if (targets.isEmpty()) {
             return record.ack();
         }

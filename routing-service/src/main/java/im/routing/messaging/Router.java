@@ -26,6 +26,14 @@ import im.routing.presence.PresenceTable.NodeState;
 @ApplicationScoped
 public class Router {
 
+    /** What a delivery carries: a message, a recall or a receipt. */
+    public record Payload(Message message, Delivery.Revoked revoked, Delivery.Receipt receipt) {
+
+        public static Payload of(Message message) {
+            return new Payload(message, null, null);
+        }
+    }
+
     /** A delivery for one node: written to partition {@code slot} of im.deliveries. */
     public record Target(String nodeId, int slot, Delivery delivery) {}
 
@@ -35,16 +43,21 @@ public class Router {
     @Inject
     MembershipView membership;
 
-    public List<Target> route(Envelope envelope, ConversationKey key, Message message) {
+    public List<Target> route(Envelope envelope, ConversationKey key, Payload payload) {
         String exclude = envelope.origin() == null ? null : envelope.origin().sessionId();
         return switch (key.type()) {
-            case PEER -> byUsers(List.of(key.first(), key.second()), envelope, exclude, message);
-            case GROUP -> byUsers(membership.members(key.first()), envelope, exclude, message);
-            case ROOM -> room(key.first(), envelope, exclude, message);
+            case PEER -> byUsers(List.of(key.first(), key.second()), envelope, exclude, payload);
+            case GROUP -> byUsers(membership.members(key.first()), envelope, exclude, payload);
+            case ROOM -> room(key.first(), envelope, exclude, payload);
         };
     }
 
-    private List<Target> byUsers(Iterable<String> users, Envelope envelope, String exclude, Message message) {
+    /** Deliveries to just these users' sessions (receipts go to the senders they concern). */
+    public List<Target> toUsers(Iterable<String> users, Envelope envelope, Payload payload) {
+        return byUsers(users, envelope, null, payload);
+    }
+
+    private List<Target> byUsers(Iterable<String> users, Envelope envelope, String exclude, Payload payload) {
         Map<String, Set<String>> usersByNode = new HashMap<>();
         Map<String, Integer> slots = new HashMap<>();
         for (String userId : users) {
@@ -55,11 +68,12 @@ public class Router {
         }
         List<Target> targets = new ArrayList<>(usersByNode.size());
         usersByNode.forEach((nodeId, nodeUsers) -> targets.add(new Target(nodeId, slots.get(nodeId),
-                new Delivery(1, nodeId, envelope.conversationKey(), List.copyOf(nodeUsers), null, exclude, message))));
+                new Delivery(1, nodeId, envelope.conversationKey(), List.copyOf(nodeUsers), null, exclude, payload.message(),
+                        payload.revoked(), payload.receipt()))));
         return targets;
     }
 
-    private List<Target> room(String roomId, Envelope envelope, String exclude, Message message) {
+    private List<Target> room(String roomId, Envelope envelope, String exclude, Payload payload) {
         List<String> only = envelope.toUserIds() == null || envelope.toUserIds().isEmpty() ? null : envelope.toUserIds();
         List<Target> targets = new ArrayList<>();
         presence.roomMembersByNode(roomId).forEach((nodeId, users) -> {
@@ -75,7 +89,8 @@ public class Router {
                 }
             }
             targets.add(new Target(nodeId, node.slot(),
-                    new Delivery(1, nodeId, envelope.conversationKey(), userIds, roomId, exclude, message)));
+                    new Delivery(1, nodeId, envelope.conversationKey(), userIds, roomId, exclude, payload.message(),
+                            payload.revoked(), payload.receipt())));
         });
         return targets;
     }
