@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import im.protocol.JsonCodec;
 import im.testkit.EmbeddedKafka;
+import im.testkit.EmbeddedPg;
 import im.testkit.FreePorts;
 import im.testkit.ServiceProcess;
 import im.testkit.Tokens;
@@ -35,6 +36,10 @@ final class Stack {
     final Path root = Path.of(System.getProperty("im.root", "..")).toAbsolutePath().normalize();
     final Path logs = root.resolve("system-tests/target/service-logs");
     final Map<String, ServiceProcess> services = new HashMap<>();
+    /** Short, so that the system tests can see a recall refused as too late. */
+    static final String REVOKE_WINDOW = "10s";
+    final int routingPort = FreePorts.next();
+    final int historyPort = FreePorts.next();
 
     static synchronized Stack get() {
         if (instance == null) {
@@ -50,6 +55,11 @@ final class Stack {
         starting.add(CompletableFuture.supplyAsync(() -> start("routing-service", "routing",
                 Map.of("im.routing.heartbeat-timeout", "4s"))));
         starting.add(CompletableFuture.supplyAsync(() -> start("push-service", "push", Map.of())));
+        EmbeddedPg pg = EmbeddedPg.shared();
+        starting.add(CompletableFuture.supplyAsync(() -> start("history-service", "history", Map.of(
+                "quarkus.datasource.jdbc.url", pg.jdbcUrl(), "quarkus.datasource.username", pg.username(),
+                "quarkus.datasource.password", pg.password(), "im.history.revoke-window", REVOKE_WINDOW,
+                "im.history.routing-url", "http://localhost:" + routingPort))));
         starting.add(CompletableFuture.supplyAsync(() -> startGateway(1)));
         starting.add(CompletableFuture.supplyAsync(() -> startGateway(2)));
         starting.forEach(CompletableFuture::join);
@@ -58,7 +68,8 @@ final class Stack {
     ServiceProcess startGateway(int node) {
         return start("gateway-service", "gateway-" + node, Map.of("im.gateway.node-id", "gw-" + node,
                 "im.gateway.node-slot", String.valueOf(node - 1), "im.gateway.heartbeat-interval", "1s",
-                "im.gateway.send-rate-per-second", "100000"));
+                "im.gateway.send-rate-per-second", "100000", "im.gateway.history-url", "http://localhost:" + historyPort,
+                "im.gateway.revoke-window", REVOKE_WINDOW));
     }
 
     private ServiceProcess start(String module, String name, Map<String, String> extra) {
@@ -66,7 +77,8 @@ final class Stack {
         props.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         props.put("im.jwt.secret", Tokens.DEV_SECRET);
         props.put("java.io.tmpdir", root.resolve("system-tests/target/tmp").toString());
-        ServiceProcess process = ServiceProcess.start(root, module, name, FreePorts.next(), props,
+        int port = name.equals("routing") ? routingPort : name.equals("history") ? historyPort : FreePorts.next();
+        ServiceProcess process = ServiceProcess.start(root, module, name, port, props,
                 logs.resolve(name + ".log"), "-Xmx384m", "-XX:+UseSerialGC");
         synchronized (services) {
             services.put(name, process);

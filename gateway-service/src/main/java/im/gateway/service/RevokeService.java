@@ -64,12 +64,13 @@ public class RevokeService {
             if (!user.userId().equals(stored.path("senderId").asText())) {
                 throw new ProtocolException(ErrorCode.FORBIDDEN, "only the sender may recall a message");
             }
-            if (System.currentTimeMillis() - stored.path("sentAt").asLong() > config.revokeWindow().toMillis()) {
+            long checkedAt = System.currentTimeMillis();
+            if (checkedAt - stored.path("sentAt").asLong() > config.revokeWindow().toMillis()) {
                 throw new ProtocolException(ErrorCode.REVOKE_WINDOW_PASSED,
                         "messages can be recalled for " + config.revokeWindow().toSeconds() + " s");
             }
-            return stored;
-        }).thenCompose(stored -> sendService.act(user, to, Action.revoke(messageId), requestId, origin))
+            return checkedAt;
+        }).thenCompose(checkedAt -> sendService.act(user, to, Action.revoke(messageId), requestId, origin, checkedAt))
                 .exceptionally(failure -> {
                     Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
                     ApiError error = cause instanceof ProtocolException p

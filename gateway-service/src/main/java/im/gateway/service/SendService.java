@@ -167,14 +167,22 @@ public class SendService {
      */
     public CompletableFuture<Ack> act(UserPrincipal user, ConversationRef to, Action action, String requestId,
             Origin origin) {
+        return act(user, to, action, requestId, origin, System.currentTimeMillis());
+    }
+
+    /**
+     * Like {@link #act(UserPrincipal, ConversationRef, Action, String, Origin)}, stamped with {@code at}: a recall carries
+     * the time its window was checked, so history, which checks it again from the record, decides the same way.
+     */
+    public CompletableFuture<Ack> act(UserPrincipal user, ConversationRef to, Action action, String requestId,
+            Origin origin, long at) {
         Envelope envelope;
         try {
             MessageRules.checkAddressing(to, null, null, null, null);
             MessageRules.checkAction(action, null);
             requireParticipant(user, to, origin);
-            long now = System.currentTimeMillis();
-            envelope = new Envelope(Envelope.VERSION, MessageIds.next(now), null, ConversationKey.of(user.userId(), to).value(),
-                    to, new Sender(user.userId(), user.userName()), now, null, null, null, null, origin, null, action);
+            envelope = new Envelope(Envelope.VERSION, MessageIds.next(at), null, ConversationKey.of(user.userId(), to).value(),
+                    to, new Sender(user.userId(), user.userName()), at, null, null, null, null, origin, null, action);
         } catch (ProtocolException e) {
             return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
         }

@@ -28,6 +28,7 @@ import im.protocol.MessageType;
  */
 @ApplicationScoped
 public class BatchWriter {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BatchWriter.class);
 
     /** A message to store with its orderKey (its offset). */
     public record Stamped(Envelope envelope, ConversationKey key, long orderKey) {}
@@ -60,6 +61,8 @@ public class BatchWriter {
             if (message == null || message.revokedAt != null || !message.conversationKey.equals(stamped.key().value())
                     || !message.senderId.equals(sender)
                     || envelope.timestamp() - message.sentAt > config.revokeWindow().toMillis()) {
+                LOG.infof("recall of %s by %s not applied (unknown, recalled already, not the sender's or too late)",
+                        action.messageId(), sender);
                 return;
             }
             message.revokedAt = envelope.timestamp();
