@@ -1,5 +1,6 @@
 package im.history.persistence;
 
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,6 +12,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+
+import org.hibernate.Session;
 
 import im.history.config.HistoryConfig;
 import im.protocol.Action;
@@ -112,22 +115,35 @@ public class BatchWriter {
             lastPerConversation.merge(entity.conversationKey, entity, (a, b) -> a.orderKey >= b.orderKey ? a : b);
         }
         MessageEntity.persist(fresh);
-        for (MessageEntity last : lastPerConversation.values()) {
-            em.createNativeQuery("insert into conversation (conversation_key, conversation_type, last_order_key, "
-                    + "last_message_id, updated_at) values (?1, ?2, ?3, ?4, ?5) on conflict (conversation_key) do update set "
-                    + "last_order_key = excluded.last_order_key, last_message_id = excluded.last_message_id, "
-                    + "updated_at = excluded.updated_at where conversation.last_order_key < excluded.last_order_key")
-                    .setParameter(1, last.conversationKey).setParameter(2, last.conversationType).setParameter(3, last.orderKey)
-                    .setParameter(4, last.messageId).setParameter(5, last.sentAt).executeUpdate();
-            ConversationKey key = ConversationKey.parse(last.conversationKey);
-            if (key.type() == ConversationType.PEER) {
-                for (String user : List.of(key.first(), key.second())) {
-                    em.createNativeQuery("insert into conversation_participant (user_id, conversation_key) values (?1, ?2) "
-                            + "on conflict do nothing").setParameter(1, user).setParameter(2, last.conversationKey)
-                            .executeUpdate();
+        // one JDBC batch per statement instead of a round trip per conversation
+        em.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement conversations = connection.prepareStatement("insert into conversation "
+                    + "(conversation_key, conversation_type, last_order_key, last_message_id, updated_at) values (?, ?, ?, ?, ?) "
+                    + "on conflict (conversation_key) do update set last_order_key = excluded.last_order_key, "
+                    + "last_message_id = excluded.last_message_id, updated_at = excluded.updated_at "
+                    + "where conversation.last_order_key < excluded.last_order_key");
+                    PreparedStatement participants = connection.prepareStatement("insert into conversation_participant "
+                            + "(user_id, conversation_key) values (?, ?) on conflict do nothing")) {
+                for (MessageEntity last : lastPerConversation.values()) {
+                    conversations.setString(1, last.conversationKey);
+                    conversations.setString(2, last.conversationType);
+                    conversations.setLong(3, last.orderKey);
+                    conversations.setString(4, last.messageId);
+                    conversations.setLong(5, last.sentAt);
+                    conversations.addBatch();
+                    ConversationKey key = ConversationKey.parse(last.conversationKey);
+                    if (key.type() == ConversationType.PEER) {
+                        for (String user : List.of(key.first(), key.second())) {
+                            participants.setString(1, user);
+                            participants.setString(2, last.conversationKey);
+                            participants.addBatch();
+                        }
+                    }
                 }
+                conversations.executeBatch();
+                participants.executeBatch();
             }
-        }
+        });
         return fresh.size();
     }
 
