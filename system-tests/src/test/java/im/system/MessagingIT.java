@@ -54,14 +54,11 @@ class MessagingIT {
     }
 
     private static String user(String name) {
-        return name + "-" + UUID.randomUUID().toString().substring(0, 6);
+        return Stack.user(name);
     }
 
     private static WsClient connect(int node, String userId) {
-        WsClient ws = WsClient.connect(stack.gateway(node), Tokens.user(userId));
-        String id = ws.send(ClientFrame.simple(ClientFrame.PING, null, null));
-        ws.awaitFrame(f -> "pong".equals(WsClient.text(f, "op")) && id.equals(WsClient.text(f, "id")));
-        return ws;
+        return stack.connect(node, userId);
     }
 
     private static ClientFrame text(ConversationType type, String to, String text, String clientMsgId) {

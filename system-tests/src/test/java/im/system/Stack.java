@@ -17,12 +17,14 @@ import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import im.protocol.ClientFrame;
 import im.protocol.JsonCodec;
 import im.testkit.EmbeddedKafka;
 import im.testkit.EmbeddedPg;
 import im.testkit.FreePorts;
 import im.testkit.ServiceProcess;
 import im.testkit.Tokens;
+import im.testkit.WsClient;
 
 /**
  * The packaged services as separate processes against one real broker: routing, push and two gateway nodes (slots 0 and
@@ -84,6 +86,19 @@ final class Stack {
             services.put(name, process);
         }
         return process.awaitReady(Duration.ofSeconds(120));
+    }
+
+    /** A user id no other test uses. */
+    static String user(String name) {
+        return name + "-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    /** A WebSocket to gateway {@code node}, open and registered (its ping answered). */
+    WsClient connect(int node, String userId) {
+        WsClient ws = WsClient.connect(gateway(node), Tokens.user(userId));
+        String id = ws.send(ClientFrame.simple(ClientFrame.PING, null, null));
+        ws.awaitFrame(f -> "pong".equals(WsClient.text(f, "op")) && id.equals(WsClient.text(f, "id")));
+        return ws;
     }
 
     ServiceProcess service(String name) {
