@@ -17,6 +17,7 @@ public enum ErrorCode {
     ALREADY_EXISTS(409, "The resource exists already."),
     REVOKE_WINDOW_PASSED(403, "The message can no longer be revoked."),
     UNSUPPORTED_MEDIA_TYPE(415, "The content type is not supported."),
+    RANGE_NOT_SATISFIABLE(416, "The requested byte range lies outside the file."),
     UNAVAILABLE(503, "The service cannot take the request right now; retry."),
     INTERNAL(500, "Internal error.");
 
@@ -42,6 +43,7 @@ public enum ErrorCode {
             case 409 -> ALREADY_EXISTS;
             case 413 -> MESSAGE_TOO_LARGE;
             case 415 -> UNSUPPORTED_MEDIA_TYPE;
+            case 416 -> RANGE_NOT_SATISFIABLE;
             case 429 -> RATE_LIMITED;
             case 503 -> UNAVAILABLE;
             default -> status >= 500 ? INTERNAL : INVALID_REQUEST;

@@ -13,6 +13,8 @@ public final class Topics {
     public static final String MEMBERSHIP = "im.membership";
     public static final String BROADCAST = "im.broadcast";
     public static final String DLQ = "im.dlq";
+    /** One record per stored upload (key = mediaId), for scanning and audit hooks. */
+    public static final String MEDIA = "im.media";
 
     /** Default partitions of {@link #DELIVERIES}: the most gateway nodes (slots 0..n-1) a cluster can hold. */
     public static final int DEFAULT_GATEWAY_SLOTS = 16;
@@ -44,6 +46,7 @@ public final class Topics {
                 new Spec(MEMBERSHIP, 4, Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.1",
                         "segment.ms", hour)),
                 new Spec(BROADCAST, 1, Map.of("retention.ms", day)),
+                new Spec(MEDIA, 4, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
                 new Spec(DLQ, 1, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
     }
 }

@@ -45,4 +45,10 @@ final class Samples {
         return new Broadcast(1, MessageIds.next(1_700_000_000_000L), new Sender("ops", "Operations"), 1_700_000_000_000L,
                 Priority.HIGH, MessageContent.text("maintenance at 02:00"));
     }
+
+    static Media media() {
+        return new Media(Media.VERSION, MessageIds.next(1_700_000_000_000L), "alice", MessageType.AUDIO, "voice.m4a", 48_213L,
+                "audio/mp4", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", null, null, 3, 2_970L,
+                1_700_000_000_000L, null, null, null, null);
+    }
 }

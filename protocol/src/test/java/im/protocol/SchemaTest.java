@@ -55,6 +55,11 @@ class SchemaTest {
     }
 
     @Test
+    void media_matchesItsSchema() {
+        assertThat(validate("media.v1.json", Samples.media())).isEmpty();
+    }
+
+    @Test
     void schemas_catchBrokenRecords() {
         ObjectNode envelope = (ObjectNode) JsonCodec.tree(JsonCodec.encode(Samples.envelope("alice", "bob")));
         envelope.put("v", 2);
