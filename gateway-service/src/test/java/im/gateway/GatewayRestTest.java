@@ -89,4 +89,21 @@ class GatewayRestTest {
         given().contentType(ContentType.JSON).body(Map.of("userId", "bad id")).post("/v1/auth/token")
                 .then().statusCode(400).body("error.code", equalTo("INVALID_REQUEST"));
     }
+
+    @Test
+    void media_isUnavailable_whileTheMediaServiceCannotBeReached() {
+        String alice = uniqueUser("alice");
+        given().auth().oauth2(Tokens.user(alice)).multiPart("type", "image").multiPart("file", "a.png", new byte[]{1, 2, 3})
+                .post("/v1/media").then().statusCode(503).body("error.code", equalTo("UNAVAILABLE"));
+        given().get("/v1/media/0190a4a2-5b7e-7c3d-8e9f-0a1b2c3d4e5f?exp=1&sig=x")
+                .then().statusCode(503).body("error.code", equalTo("UNAVAILABLE"));
+        Map<String, Object> body = Map.of("to", Map.of("type", "peer", "id", "bob"), "message",
+                Map.of("type", "image", "mediaId", "0190a4a2-5b7e-7c3d-8e9f-0a1b2c3d4e5f"));
+        given().auth().oauth2(Tokens.user(alice)).contentType(ContentType.JSON).body(body).post("/v1/messages")
+                .then().statusCode(503).body("error.code", equalTo("UNAVAILABLE"));
+        given().auth().oauth2(Tokens.user(alice)).contentType(ContentType.JSON)
+                .body(Map.of("to", Map.of("type", "peer", "id", "bob"), "message",
+                        Map.of("type", "image", "mediaId", "../../etc/passwd")))
+                .post("/v1/messages").then().statusCode(400).body("error.code", equalTo("INVALID_REQUEST"));
+    }
 }

@@ -53,6 +53,12 @@ public record Envelope(
                 mentions, null, null, message);
     }
 
+    /** The same record with other content (the gateway fills a media message from its upload). */
+    public Envelope withMessage(MessageContent content) {
+        return new Envelope(v, messageId, clientMsgId, conversationKey, to, sender, timestamp, priority, mentions, toUserIds,
+                receipt, origin, content, action);
+    }
+
     /** The effective priority. */
     public Priority effectivePriority() {
         return priority == null ? Priority.LOW : priority;

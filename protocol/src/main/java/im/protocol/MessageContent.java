@@ -81,6 +81,12 @@ public record MessageContent(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
+    /** An image, file, audio or video message naming an upload ({@code mediaId}) or a file held elsewhere (URL). */
+    public static MessageContent media(MessageType type, String mediaId, String fileDownloadUrl) {
+        return new MessageContent(type, null, null, mediaId, fileDownloadUrl, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
     /** A command (signaling) message with a base64 payload. */
     public static MessageContent command(String base64Data) {
         return new MessageContent(MessageType.COMMAND, null, base64Data, null, null, null, null, null, null, null, null, null,

@@ -3,6 +3,7 @@ package im.protocol;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The per-type rules of the contract, shared by the gateway (requests from apps) and routing (records from backends). A
@@ -10,6 +11,7 @@ import java.util.List;
  */
 public final class MessageRules {
     private static final int COMBINE_MAX_MESSAGES = 100;
+    private static final Pattern MEDIA_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private MessageRules() {
     }
@@ -165,6 +167,9 @@ public final class MessageRules {
     private static void checkMedia(MessageContent content, MessageType type) {
         if (content.mediaId() == null && content.fileDownloadUrl() == null) {
             throw invalid(type.wireName() + " messages need a mediaId or a fileDownloadUrl");
+        }
+        if (content.mediaId() != null && !MEDIA_ID.matcher(content.mediaId()).matches()) {
+            throw invalid("mediaId is the id the media service answered an upload with");
         }
         if (content.fileSize() != null && (content.fileSize() < 0 || content.fileSize() > type.maxBytes())) {
             throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,

@@ -42,6 +42,9 @@ final class Stack {
     static final String REVOKE_WINDOW = "10s";
     final int routingPort = FreePorts.next();
     final int historyPort = FreePorts.next();
+    final int mediaPort = FreePorts.next();
+    /** Gateway 1's port is known before it starts: media's signed URLs point at it, as apps reach media through it. */
+    final int gateway1Port = FreePorts.next();
 
     static synchronized Stack get() {
         if (instance == null) {
@@ -62,6 +65,11 @@ final class Stack {
                 "quarkus.datasource.jdbc.url", pg.jdbcUrl(), "quarkus.datasource.username", pg.username(),
                 "quarkus.datasource.password", pg.password(), "im.history.revoke-window", REVOKE_WINDOW,
                 "im.history.routing-url", "http://localhost:" + routingPort))));
+        starting.add(CompletableFuture.supplyAsync(() -> start("media-service", "media", Map.of(
+                "quarkus.datasource.jdbc.url", pg.jdbcUrl(), "quarkus.datasource.username", pg.username(),
+                "quarkus.datasource.password", pg.password(), "im.media.storage-dir",
+                root.resolve("system-tests/target/media").toString(), "im.media.public-url",
+                "http://localhost:" + gateway1Port))));
         starting.add(CompletableFuture.supplyAsync(() -> startGateway(1)));
         starting.add(CompletableFuture.supplyAsync(() -> startGateway(2)));
         starting.forEach(CompletableFuture::join);
@@ -71,7 +79,7 @@ final class Stack {
         return start("gateway-service", "gateway-" + node, Map.of("im.gateway.node-id", "gw-" + node,
                 "im.gateway.node-slot", String.valueOf(node - 1), "im.gateway.heartbeat-interval", "1s",
                 "im.gateway.send-rate-per-second", "100000", "im.gateway.history-url", "http://localhost:" + historyPort,
-                "im.gateway.revoke-window", REVOKE_WINDOW));
+                "im.gateway.media-url", "http://localhost:" + mediaPort, "im.gateway.revoke-window", REVOKE_WINDOW));
     }
 
     private ServiceProcess start(String module, String name, Map<String, String> extra) {
@@ -79,7 +87,13 @@ final class Stack {
         props.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         props.put("im.jwt.secret", Tokens.DEV_SECRET);
         props.put("java.io.tmpdir", root.resolve("system-tests/target/tmp").toString());
-        int port = name.equals("routing") ? routingPort : name.equals("history") ? historyPort : FreePorts.next();
+        int port = switch (name) {
+            case "routing" -> routingPort;
+            case "history" -> historyPort;
+            case "media" -> mediaPort;
+            case "gateway-1" -> gateway1Port;
+            default -> FreePorts.next();
+        };
         ServiceProcess process = ServiceProcess.start(root, module, name, port, props,
                 logs.resolve(name + ".log"), "-Xmx384m", "-XX:+UseSerialGC");
         synchronized (services) {

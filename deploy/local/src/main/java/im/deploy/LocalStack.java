@@ -88,9 +88,9 @@ public final class LocalStack {
         this.services = List.of(
                 new Service("gateway", 8080, Map.of("im.gateway.node-id", "gw-1", "im.gateway.node-slot", "0")),
                 new Service("routing", 8081, Map.of()),
-                new Service("history", 8082, Map.of("quarkus.datasource.jdbc.url", jdbcUrl(),
-                        "quarkus.datasource.username", DB_USER, "quarkus.datasource.password", DB_USER)),
-                new Service("media", 8083, Map.of("im.media.storage-dir", data.resolve("media").toString())),
+                new Service("history", 8082, database()),
+                new Service("media", 8083, with(database(), "im.media.storage-dir", data.resolve("media").toString(),
+                        "im.media.public-url", "http://localhost:8080")),
                 new Service("push", 8084, Map.of()));
     }
 
@@ -413,6 +413,20 @@ public final class LocalStack {
 
     private Path jar(Service service) {
         return root.resolve(service.module()).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
+    }
+
+    /** The datasource settings of the services that keep tables (each in its own schema of one database). */
+    private Map<String, String> database() {
+        return Map.of("quarkus.datasource.jdbc.url", jdbcUrl(), "quarkus.datasource.username", DB_USER,
+                "quarkus.datasource.password", DB_USER);
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String... pairs) {
+        Map<String, String> all = new LinkedHashMap<>(base);
+        for (int i = 0; i < pairs.length; i += 2) {
+            all.put(pairs[i], pairs[i + 1]);
+        }
+        return all;
     }
 
     private String jdbcUrl() {

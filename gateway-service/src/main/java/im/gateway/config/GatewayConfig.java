@@ -53,6 +53,14 @@ public interface GatewayConfig {
     @WithDefault("http://localhost:8082")
     String historyUrl();
 
+    /** media-service's base URL: uploads and downloads pass through, media messages are checked against it. */
+    @WithDefault("http://localhost:8083")
+    String mediaUrl();
+
+    /** How long an upload or download passing through may stall before the connection to media-service is dropped. */
+    @WithDefault("60s")
+    Duration mediaIdleTimeout();
+
     /** The dev-only token endpoint. */
     DevTokens devTokens();
 

@@ -1,0 +1,184 @@
+package im.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import im.protocol.ClientFrame;
+import im.protocol.ConversationRef;
+import im.protocol.ConversationType;
+import im.protocol.ErrorCode;
+import im.protocol.JsonCodec;
+import im.protocol.Message;
+import im.protocol.MessageContent;
+import im.protocol.MessageType;
+import im.protocol.SendRequest;
+import im.protocol.ServerFrames.Ack;
+import im.testkit.Tokens;
+import im.testkit.WsClient;
+
+/**
+ * Media through the real pipeline with the packaged services: an image uploaded through the gateway's base URL, sent as a
+ * message by its mediaId from one gateway node, delivered on the other with signed URLs and measured facts filled in, and
+ * downloaded through those URLs; another user's upload, a wrong type and an unknown id refused; external URLs pass.
+ */
+class MediaIT {
+    private static final String BOUNDARY = "im-media-it-boundary";
+    private static Stack stack;
+
+    @BeforeAll
+    static void start() {
+        stack = Stack.get();
+    }
+
+    @Test
+    void anUploadedImage_isSentByItsId_deliveredWithSignedUrls_andDownloadable() throws Exception {
+        String alice = Stack.user("alice");
+        String bob = Stack.user("bob");
+        JsonNode upload = upload(alice, "image", "holiday.png", png(1600, 1200));
+        assertThat(upload.get("mimeType").asText()).isEqualTo("image/png");
+        assertThat(upload.get("width").asInt()).isEqualTo(1600);
+        String mediaId = upload.get("mediaId").asText();
+
+        try (WsClient a = stack.connect(1, alice); WsClient b = stack.connect(2, bob)) {
+            stack.awaitPresence(bob, 1);
+            Ack ack = a.request(send(bob, media(MessageType.IMAGE, mediaId, null)));
+            assertThat(ack.isSuccess()).as(String.valueOf(ack.error())).isTrue();
+
+            Message delivered = b.awaitMessages(1).get(0);
+            MessageContent content = delivered.content();
+            assertThat(content.type()).isEqualTo(MessageType.IMAGE);
+            assertThat(content.mediaId()).isEqualTo(mediaId);
+            assertThat(content.width()).isEqualTo(1600);
+            assertThat(content.height()).isEqualTo(1200);
+            assertThat(content.mimeType()).isEqualTo("image/png");
+            assertThat(content.fileName()).isEqualTo("holiday.png");
+            assertThat(content.fileSize()).isEqualTo(upload.get("fileSize").asLong());
+            assertThat(content.fileDownloadUrl()).startsWith(stack.gateway(1) + "/v1/media/" + mediaId);
+
+            HttpResponse<byte[]> thumbnail = get(content.thumbnailDownloadUrl(), null);
+            assertThat(thumbnail.statusCode()).isEqualTo(200);
+            BufferedImage small = ImageIO.read(new ByteArrayInputStream(thumbnail.body()));
+            assertThat(Math.max(small.getWidth(), small.getHeight())).isEqualTo(200);
+            HttpResponse<byte[]> large = get(content.largeImageDownloadUrl(), null);
+            assertThat(ImageIO.read(new ByteArrayInputStream(large.body())).getWidth()).isEqualTo(1080);
+
+            HttpResponse<byte[]> range = get(content.fileDownloadUrl(), "bytes=0-7");
+            assertThat(range.statusCode()).isEqualTo(206);
+            assertThat(range.body()).containsExactly(0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n');
+            HttpResponse<byte[]> tampered = get(content.fileDownloadUrl().replace("sig=", "sig=x"), null);
+            assertThat(tampered.statusCode()).isEqualTo(403);
+        }
+    }
+
+    @Test
+    void mediaMessages_areRefused_forAnotherUsersUpload_aWrongType_orAnUnknownId() throws Exception {
+        String alice = Stack.user("alice");
+        String bob = Stack.user("bob");
+        String mediaId = upload(alice, "image", "a.png", png(40, 30)).get("mediaId").asText();
+        try (WsClient b = stack.connect(1, bob); WsClient a = stack.connect(2, alice)) {
+            assertThat(b.request(send(alice, media(MessageType.IMAGE, mediaId, null))).error().code())
+                    .isEqualTo(ErrorCode.FORBIDDEN.name());
+            assertThat(a.request(send(bob, media(MessageType.FILE, mediaId, null))).error().code())
+                    .isEqualTo(ErrorCode.UNSUPPORTED_MEDIA_TYPE.name());
+            assertThat(a.request(send(bob, media(MessageType.IMAGE, UUID.randomUUID().toString(), null))).error().code())
+                    .isEqualTo(ErrorCode.NOT_FOUND.name());
+        }
+    }
+
+    @Test
+    void aFileHeldElsewhere_passesThroughWithItsUrls() {
+        String alice = Stack.user("alice");
+        String bob = Stack.user("bob");
+        String url = "https://cdn.example.com/reports/q3.pdf";
+        try (WsClient a = stack.connect(1, alice); WsClient b = stack.connect(2, bob)) {
+            stack.awaitPresence(bob, 1);
+            assertThat(a.request(send(bob, media(MessageType.FILE, null, url))).isSuccess()).isTrue();
+            MessageContent content = b.awaitMessages(1).get(0).content();
+            assertThat(content.fileDownloadUrl()).isEqualTo(url);
+            assertThat(content.mediaId()).isNull();
+        }
+    }
+
+    @Test
+    void uploadsAreRefused_withoutAToken_andWithContentThatIsNotTheirType() throws Exception {
+        HttpResponse<String> anonymous = post(null, "image", "a.png", png(10, 10));
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(JsonCodec.tree(anonymous.body()).at("/error/code").asText()).isEqualTo("UNAUTHORIZED");
+        HttpResponse<String> spoofed = post(Stack.user("mallory"), "image", "cat.jpg",
+                "MZ this is not a picture".getBytes(StandardCharsets.UTF_8));
+        assertThat(spoofed.statusCode()).isEqualTo(415);
+        assertThat(JsonCodec.tree(spoofed.body()).at("/error/code").asText()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    private static ClientFrame send(String to, MessageContent content) {
+        return ClientFrame.send(null, new SendRequest(new ConversationRef(ConversationType.PEER, to), content,
+                UUID.randomUUID().toString(), null, null, null, null));
+    }
+
+    private static MessageContent media(MessageType type, String mediaId, String url) {
+        return MessageContent.media(type, mediaId, url);
+    }
+
+    private static JsonNode upload(String userId, String type, String fileName, byte[] content) throws Exception {
+        HttpResponse<String> response = post(userId, type, fileName, content);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return JsonCodec.tree(response.body());
+    }
+
+    /** A multipart upload through gateway 1, as an app sends it: the type field first, then the file. */
+    private static HttpResponse<String> post(String userId, String type, String fileName, byte[] content)
+            throws Exception {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\n" + type + "\r\n--" + BOUNDARY
+                + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(content);
+        body.write(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(stack.gateway(1) + "/v1/media"))
+                .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        if (userId != null) {
+            request.header("Authorization", "Bearer " + Tokens.user(userId));
+        }
+        return Stack.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<byte[]> get(String url, String range) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (range != null) {
+            request.header("Range", range);
+        }
+        return Stack.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static byte[] png(int width, int height) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(Color.ORANGE);
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.BLUE);
+        g.fillOval(width / 4, height / 4, width / 2, height / 2);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}
