@@ -67,11 +67,12 @@ public class Delivering {
             }
             targets = list;
         }
+        Outbox.Encoded message = delivery.message() == null ? null : new Outbox.Encoded(delivery.message());
         for (Session session : targets) {
             if (session.id().equals(delivery.excludeSessionId())) {
                 continue;
             }
-            if (offer(session, key.viewFor(session.userId()), delivery)) {
+            if (offer(session, key.viewFor(session.userId()), delivery, message)) {
                 delivered.increment();
             } else {
                 closeSlow(session);
@@ -79,9 +80,9 @@ public class Delivering {
         }
     }
 
-    private static boolean offer(Session session, ConversationRef view, Delivery delivery) {
-        if (delivery.message() != null) {
-            return session.outbox().offerMessage(view, delivery.message());
+    private static boolean offer(Session session, ConversationRef view, Delivery delivery, Outbox.Encoded message) {
+        if (message != null) {
+            return session.outbox().offerMessage(view, message);
         }
         if (delivery.revoked() != null) {
             return session.outbox()

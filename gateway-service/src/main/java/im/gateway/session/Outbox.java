@@ -4,7 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.StringJoiner;
 import java.util.function.IntConsumer;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
 
 import io.quarkus.websockets.next.Sender;
 import io.smallrye.mutiny.Uni;
@@ -25,6 +28,7 @@ import im.protocol.ServerFrames;
  */
 public final class Outbox {
     private static final int RANK_CONTROL = 4;
+    private static final String MESSAGES = ServerFrames.Messages.of(null, List.of()).op();
 
     private final Sender sender;
     private final int capacity;
@@ -34,7 +38,32 @@ public final class Outbox {
     private boolean closed;
     private int shedSinceProgress;
 
-    private record Item(int rank, ConversationRef conversation, Message message, Object frame) {}
+    private record Item(int rank, ConversationRef conversation, Encoded message, Object frame) {}
+
+    /**
+     * A message offered to many sessions (a room, a group, both sides of a peer conversation): its JSON is made once, by
+     * the first session that writes it, and shared by the rest, instead of once per recipient.
+     */
+    public static final class Encoded {
+        private final Message message;
+        private volatile String json;
+
+        public Encoded(Message message) {
+            this.message = message;
+        }
+
+        String json() {
+            String value = json;
+            if (value == null) {
+                value = JsonCodec.encode(message);
+                json = value;
+            }
+            return value;
+        }
+    }
+
+    /** A {@code messages} frame whose messages are JSON already (see {@link Encoded}); same shape as Messages. */
+    private record MessagesFrame(String op, ConversationRef conversation, @JsonRawValue String messages) {}
 
     /**
      * @param sender where frames are written
@@ -49,7 +78,12 @@ public final class Outbox {
 
     /** Queues a message for the session; false when the session is too slow to take it and must be closed. */
     public boolean offerMessage(ConversationRef conversation, Message message) {
-        return offer(new Item(rank(message), conversation, message, null));
+        return offerMessage(conversation, new Encoded(message));
+    }
+
+    /** Queues a message shared with other sessions; false when the session is too slow to take it and must be closed. */
+    public boolean offerMessage(ConversationRef conversation, Encoded message) {
+        return offer(new Item(rank(message.message), conversation, message, null));
     }
 
     /** Queues a control frame (ack, pong, error, broadcast, closing): never shed. */
@@ -160,14 +194,14 @@ public final class Outbox {
                 i++;
                 continue;
             }
-            List<Message> messages = new ArrayList<>();
+            StringJoiner messages = new StringJoiner(",", "[", "]");
             int j = i;
             while (j < batch.size() && batch.get(j).message() != null
                     && batch.get(j).conversation().equals(item.conversation())) {
-                messages.add(batch.get(j).message());
+                messages.add(batch.get(j).message().json());
                 j++;
             }
-            frames.add(JsonCodec.encode(ServerFrames.Messages.of(item.conversation(), messages)));
+            frames.add(JsonCodec.encode(new MessagesFrame(MESSAGES, item.conversation(), messages.toString())));
             i = j;
         }
         return frames;

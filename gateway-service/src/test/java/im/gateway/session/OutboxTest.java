@@ -120,4 +120,23 @@ class OutboxTest {
         assertThat(accepted).isFalse();
         assertThat(offered).isLessThan(100);
     }
+
+    @Test
+    void aMessageSharedBySessions_isWrittenExactlyAsTheCodecWritesTheFrame() {
+        Client one = new Client();
+        Client two = new Client();
+        Outbox first = new Outbox(one, 10, rank -> {
+        });
+        Outbox second = new Outbox(two, 10, rank -> {
+        });
+        Message shared = new Message("m-1", "c-1", 7L, 6L, new Sender("alice", "Alice \"A\""), 1L, Priority.HIGH, null,
+                null, MessageContent.text("h\u00e9llo \"quoted\" \\ end"));
+        Outbox.Encoded encoded = new Outbox.Encoded(shared);
+
+        first.offerMessage(ROOM, encoded);
+        second.offerMessage(ALICE, encoded);
+
+        assertThat(one.written).containsExactly(JsonCodec.encode(ServerFrames.Messages.of(ROOM, List.of(shared))));
+        assertThat(two.written).containsExactly(JsonCodec.encode(ServerFrames.Messages.of(ALICE, List.of(shared))));
+    }
 }

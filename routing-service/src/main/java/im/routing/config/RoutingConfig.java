@@ -28,4 +28,12 @@ public interface RoutingConfig {
     /** Most conversations whose last orderKey (for prevOrderKey) and clientMsgIds are remembered. */
     @WithDefault("1000000")
     long maxTrackedConversations();
+
+    /**
+     * Records of one topic whose deliveries may be on their way to Kafka at once. Routing does not wait for each record's
+     * deliveries before it takes the next (that would cap a topic at one record per produce round trip); past this many it
+     * waits, so memory stays bounded. A record's offset is committed only once all its deliveries are written.
+     */
+    @WithDefault("4096")
+    int maxInFlight();
 }

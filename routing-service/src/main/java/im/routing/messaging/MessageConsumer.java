@@ -1,12 +1,15 @@
 package im.routing.messaging;
 
 import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +26,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -65,12 +69,19 @@ public class MessageConsumer {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
     Emitter<String> deliveries;
 
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<MessageClass, Counter> routed = new EnumMap<>(MessageClass.class);
+    private Counter deliveriesWritten;
     private Cache<String, Long> lastOrderKey;
     private Cache<String, Long> seenClientMsgIds;
     private Cache<String, ConcurrentLinkedDeque<ReceiptRequest>> receiptRequests;
 
     @PostConstruct
     void init() {
+        for (MessageClass messageClass : MessageClass.values()) {
+            routed.put(messageClass, metrics.counter("im.routing.routed", "class", messageClass.name()));
+        }
+        deliveriesWritten = metrics.counter("im.routing.deliveries");
         lastOrderKey = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations()).build();
         seenClientMsgIds = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
                 .expireAfterWrite(config.dedupeWindow()).build();
@@ -147,7 +158,7 @@ public class MessageConsumer {
         }
         List<Router.Target> targets = router.route(envelope, key,
                 Router.Payload.of(envelope.toMessage().withOrder(offset, previous)));
-        metrics.counter("im.routing.routed", "class", topicClass.name()).increment();
+        routed.get(topicClass).increment();
         return deliver(record, targets);
     }
 
@@ -183,6 +194,11 @@ public class MessageConsumer {
                         new Delivery.Receipt(action.orderKey(), envelope.sender().id(), action.kind())));
     }
 
+    /**
+     * Hands the deliveries to the producer and lets the next record in at once: the record is acked (its offset becomes
+     * committable) when Kafka has every delivery, nacked into the DLQ if Kafka refuses one. The producer keeps the order of
+     * deliveries per node partition, so pipelining changes no order; past {@code max-in-flight} records the channel waits.
+     */
     private CompletionStage<Void> deliver(Message<String> record, List<Router.Target> targets) {
         if (targets.isEmpty()) {
             return record.ack();
@@ -191,7 +207,12 @@ public class MessageConsumer {
         for (int i = 0; i < targets.size(); i++) {
             sends[i] = send(targets.get(i));
         }
-        return CompletableFuture.allOf(sends).thenCompose(v -> record.ack());
+        inFlight.incrementAndGet();
+        CompletableFuture<Void> done = CompletableFuture.allOf(sends).handle((v, failure) -> {
+            inFlight.decrementAndGet();
+            return failure;
+        }).thenCompose(failure -> failure == null ? record.ack() : record.nack(failure));
+        return inFlight.get() > config.maxInFlight() ? done : CompletableFuture.completedFuture(null);
     }
 
     /** Whether the same sender already sent this clientMsgId in this conversation (a retry through any node). */
@@ -218,7 +239,7 @@ public class MessageConsumer {
                     return CompletableFuture.completedFuture(null);
                 });
         deliveries.send(message);
-        metrics.counter("im.routing.deliveries").increment();
+        deliveriesWritten.increment();
         return done;
     }
 

@@ -48,6 +48,11 @@ class PresenceTableTest {
             public long maxTrackedConversations() {
                 return 1000;
             }
+
+            @Override
+            public int maxInFlight() {
+                return 16;
+            }
         };
         now = System.currentTimeMillis();
     }
