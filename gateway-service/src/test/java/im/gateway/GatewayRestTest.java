@@ -106,4 +106,12 @@ class GatewayRestTest {
                         Map.of("type", "image", "mediaId", "../../etc/passwd")))
                 .post("/v1/messages").then().statusCode(400).body("error.code", equalTo("INVALID_REQUEST"));
     }
+
+    @Test
+    void readiness_waitsForThePositionInThisNodesDeliveriesPartition() {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> given()
+                .get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'gateway-deliveries' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'gateway-deliveries' }.data.position", notNullValue()));
+    }
 }
