@@ -121,6 +121,11 @@ public final class ServiceProcess implements AutoCloseable {
         return process;
     }
 
+    /** The operating-system process id (for jcmd and /proc by benchmarks). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** Kills the process at once (SIGKILL), as a crash would. */
     public void kill() {
         process.destroyForcibly();

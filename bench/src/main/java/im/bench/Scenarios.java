@@ -1,0 +1,459 @@
+package im.bench;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import im.protocol.JsonCodec;
+
+/**
+ * The WebSocket scenarios: peer throughput (closed loop), latency at fixed rates (open loop), past saturation (open
+ * loop, reliable and barrage mixed) and room fan-out. Every scenario uses fresh user ids, so it also works against a
+ * running stack that holds other users.
+ */
+final class Scenarios {
+    private final BenchStack stack;
+    private final Options options;
+    private final String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+    /** Peak reliable sent→acked rate measured by {@link #peerThroughput}, used to place the overload run. */
+    double peakAckedPerSecond;
+
+    Scenarios(BenchStack stack, Options options) {
+        this.stack = stack;
+        this.options = options;
+    }
+
+    private Clients clients() {
+        return new Clients(stack.wsHost(), stack.gatewayPort, stack.secret, 2, 1, 1);
+    }
+
+    private List<String> users(String prefix, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(prefix + run + "-" + i);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ peer throughput
+
+    Section peerThroughput() throws Exception {
+        int pairs = options.pairs;
+        int window = options.window;
+        Section section = new Section("peer", "Peer throughput (reliable text, closed loop)",
+                pairs + " sender/receiver pairs on one gateway, each sender keeps " + window
+                        + " sends in flight (next send on each ack), " + options.textSize + "-char texts, priority low; "
+                        + options.warmup + " s warm-up, then " + options.duration + " s measured. Stored/s: rows added "
+                        + "to history's `message` table in the same window.",
+                "figure", "value", "note");
+        Traffic traffic = new Traffic();
+        Traffic.Kind kind = traffic.kind('T', "text");
+        try (Clients clients = clients()) {
+            List<String> receivers = users("pr", pairs);
+            List<Clients.Conn> rx = clients.connect(receivers, traffic, 200, Duration.ofSeconds(60));
+            List<Clients.Conn> tx = clients.connect(users("ps", pairs), traffic, 200, Duration.ofSeconds(60));
+            Thread.sleep(1000); // presence of the receivers reaches routing
+            AtomicLong seq = new AtomicLong();
+            long[] stop = {Long.MAX_VALUE};
+            traffic.hook = (conn, letter, success) -> {
+                if (Clock.now() < stop[0]) {
+                    send(traffic, conn, receivers.get(conn.index), seq.incrementAndGet());
+                }
+            };
+            long base = stack.storedMessages();
+            long start = Clock.now();
+            traffic.recordFrom = start + options.warmup * 1_000_000_000L;
+            for (Clients.Conn conn : tx) {
+                for (int i = 0; i < window; i++) {
+                    send(traffic, conn, receivers.get(conn.index), seq.incrementAndGet());
+                }
+            }
+            Thread.sleep(options.warmup * 1000L);
+            long t0 = Clock.now();
+            long sent0 = kind.sent.sum(), acked0 = kind.acked.sum(), delivered0 = kind.delivered.sum();
+            long stored0 = stack.storedMessages();
+            Thread.sleep(options.duration * 1000L);
+            long t1 = Clock.now();
+            long sent1 = kind.sent.sum(), acked1 = kind.acked.sum(), delivered1 = kind.delivered.sum();
+            long stored1 = stack.storedMessages();
+            stop[0] = t1;
+            awaitDrain(() -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
+                    && kind.delivered.sum() >= kind.acked.sum(), 15);
+            double seconds = (t1 - t0) / 1e9;
+            double sentRate = (sent1 - sent0) / seconds;
+            double ackedRate = (acked1 - acked0) / seconds;
+            double deliveredRate = (delivered1 - delivered0) / seconds;
+            double storedRate = stored0 < 0 ? -1 : (stored1 - stored0) / seconds;
+            long storedEnd = stack.storedMessages();
+            long backlog = base < 0 ? -1 : kind.acked.sum() - (storedEnd - base);
+            peakAckedPerSecond = ackedRate;
+            section.row("sent/s", Section.rate(sentRate), "");
+            section.row("acked/s", Section.rate(ackedRate), Section.verdict(ackedRate >= 20_000, "target ≥ 20,000"));
+            section.row("delivered/s", Section.rate(deliveredRate),
+                    Section.verdict(deliveredRate >= 20_000, "target ≥ 20,000"));
+            section.row("stored/s (history)", storedRate < 0 ? "n/a" : Section.rate(storedRate),
+                    backlog < 0
+                            ? "database not reachable"
+                            : "history still " + Section.count(backlog)
+                                    + " behind when the run ended");
+            section.row("failed acks", Section.count(kind.failed.sum()), kind.errorSummary());
+            section.row("acked, not delivered by the end of the drain",
+                    Section.count(Math.max(0, kind.acked.sum() - kind.delivered.sum())),
+                    "after a 15 s drain");
+            section.row("send→ack ms p50/p99/p99.9/max", Section.latencies(kind.ack), "closed loop: not a latency figure");
+            section.row("send→deliver ms p50/p99/p99.9/max", Section.latencies(kind.deliver), "closed loop");
+            section.row("sessions closed by the server", Section.count(clients.closedByServer.get()), "");
+            section.json.put("pairs", pairs);
+            section.json.put("window", window);
+            section.json.put("sentPerSecond", sentRate);
+            section.json.put("ackedPerSecond", ackedRate);
+            section.json.put("deliveredPerSecond", deliveredRate);
+            section.json.put("storedPerSecond", storedRate);
+            section.json.put("historyBacklogAtEnd", backlog);
+            section.json.put("failed", kind.failed.sum());
+            section.json.put("ackLatency", Section.latencyJson(kind.ack));
+            section.json.put("deliverLatency", Section.latencyJson(kind.deliver));
+            clients.closeAll(rx);
+            clients.closeAll(tx);
+        }
+        return section;
+    }
+
+    private void send(Traffic traffic, Clients.Conn conn, String peer, long seq) {
+        long now = Clock.now();
+        traffic.sent('T');
+        conn.send(Traffic.sendText('T', now, peer, "low", options.textSize, seq));
+    }
+
+    // ------------------------------------------------------------------ latency at fixed rates
+
+    Section latency() throws Exception {
+        Section section = new Section("latency", "Latency at fixed rates (reliable text, open loop)",
+                options.latencyPairs + " pairs; one pacing thread sends at the target rate, round robin over the senders, "
+                        + "each message at its intended time (open loop: a late sender does not slow the schedule); "
+                        + "latency is measured from the intended send time, so queueing anywhere, the harness included, "
+                        + "counts (no coordinated omission). Sender and receiver share one JVM clock. Each rate: "
+                        + options.stepWarmup + " s warm-up (not timed) + " + options.stepDuration + " s timed.",
+                "rate/s", "sent/s", "acked", "failed", "delivered", "send→ack ms p50/p99/p99.9/max",
+                "send→deliver ms p50/p99/p99.9/max");
+        List<Map<String, Object>> steps = new ArrayList<>();
+        try (Clients clients = clients()) {
+            Switch listener = new Switch();
+            List<String> receivers = users("lr", options.latencyPairs);
+            List<Clients.Conn> rx = clients.connect(receivers, listener, 200, Duration.ofSeconds(60));
+            List<Clients.Conn> tx = clients.connect(users("ls", options.latencyPairs), listener, 200, Duration.ofSeconds(60));
+            Thread.sleep(1000);
+            for (int rate : options.rates) {
+                Traffic traffic = new Traffic();
+                Traffic.Kind kind = traffic.kind('L', "text");
+                long start = Clock.now();
+                traffic.ignoreBefore = start;
+                traffic.recordFrom = start + options.stepWarmup * 1_000_000_000L;
+                listener.current = traffic;
+                long end = traffic.recordFrom + options.stepDuration * 1_000_000_000L;
+                long sent = pace(rate, start, end, (i, at) -> {
+                    Clients.Conn conn = tx.get((int) (i % tx.size()));
+                    traffic.sent('L');
+                    conn.send(Traffic.sendText('L', at, receivers.get(conn.index), "low", options.textSize, i));
+                });
+                double seconds = (Clock.now() - start) / 1e9;
+                awaitDrain(() -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
+                        && kind.delivered.sum() >= kind.acked.sum(), 10);
+                section.row(Section.count(rate), Section.rate(sent / seconds), Section.count(kind.acked.sum()),
+                        kind.failed.sum() == 0 ? "0" : Section.count(kind.failed.sum()) + " (" + kind.errorSummary() + ")",
+                        Section.count(kind.delivered.sum()), Section.latencies(kind.ack), Section.latencies(kind.deliver));
+                section.curves.put("send→deliver @ " + rate + "/s", kind.deliver);
+                Map<String, Object> step = new LinkedHashMap<>();
+                step.put("rate", rate);
+                step.put("sentPerSecond", sent / seconds);
+                step.put("sent", kind.sent.sum());
+                step.put("acked", kind.acked.sum());
+                step.put("failed", kind.failed.sum());
+                step.put("delivered", kind.delivered.sum());
+                step.put("ackLatency", Section.latencyJson(kind.ack));
+                step.put("deliverLatency", Section.latencyJson(kind.deliver));
+                steps.add(step);
+                if (rate == 5000 && kind.deliver.getTotalCount() == 0) {
+                    section.notes.add("At 5,000/s: nothing was delivered within the timed window and the drain: "
+                            + "send→deliver p99 and p99.9 targets (≤ 15 ms, ≤ 50 ms) MISSED.");
+                    section.json.put("at5000", step);
+                } else if (rate == 5000) {
+                    section.notes.add("At 5,000/s: send→deliver p99 " + Section.ms(kind.deliver, 99) + " ms ("
+                            + Section.verdict(kind.deliver.getValueAtPercentile(99) <= 15_000, "target ≤ 15 ms")
+                            + "), p99.9 " + Section.ms(kind.deliver, 99.9) + " ms ("
+                            + Section.verdict(kind.deliver.getValueAtPercentile(99.9) <= 50_000, "target ≤ 50 ms") + ").");
+                    section.json.put("at5000", step);
+                }
+            }
+            clients.closeAll(rx);
+            clients.closeAll(tx);
+        }
+        section.json.put("steps", steps);
+        return section;
+    }
+
+    // ------------------------------------------------------------------ past saturation
+
+    Section overload() throws Exception {
+        int rate = options.overloadRate > 0
+                ? options.overloadRate
+                : (int) Math.max(2000, Math.round(options.overloadFactor * Math.max(peakAckedPerSecond, 1)));
+        int pairs = options.latencyPairs;
+        String room = "ovl" + run;
+        Section section = new Section("overload", "Past saturation (reliable high + reliable low + barrage)",
+                "Open loop at " + Section.count(rate) + " reliable texts/s (" + (options.overloadRate > 0
+                        ? "set by option"
+                        : options.overloadFactor + " × the peak acked/s of the peer scenario") + "), alternating priority "
+                        + "high and low over " + pairs + " pairs, plus " + options.overloadBarrage + " barrage/s into a "
+                        + "room that all " + pairs + " receivers entered (each barrage is " + pairs + " deliveries); "
+                        + options.stepDuration + " s after " + options.stepWarmup + " s warm-up, then up to 15 s to drain. "
+                        + "Latency from the intended send time. Dropped = expected − delivered after the drain.",
+                "class", "sent", "acked ok", "failed", "delivered", "dropped", "send→ack ms p50/p99/p99.9/max",
+                "send→deliver ms p50/p99/p99.9/max");
+        try (Clients clients = clients()) {
+            Traffic traffic = new Traffic();
+            Traffic.Kind high = traffic.kind('H', "reliable high");
+            Traffic.Kind low = traffic.kind('W', "reliable low");
+            Traffic.Kind barrage = traffic.kind('B', "barrage");
+            Traffic.Kind enter = traffic.kind('e', "enterRoom");
+            List<String> receivers = users("or", pairs);
+            List<Clients.Conn> rx = clients.connect(receivers, traffic, 200, Duration.ofSeconds(60));
+            List<Clients.Conn> tx = clients.connect(users("os", pairs), traffic, 200, Duration.ofSeconds(60));
+            List<Clients.Conn> bx = clients.connect(users("ob", 1), traffic, 1, Duration.ofSeconds(60));
+            rx.forEach(c -> c.send(Traffic.enterRoom(room)));
+            bx.forEach(c -> c.send(Traffic.enterRoom(room)));
+            awaitDrain(() -> enter.acked.sum() >= rx.size() + bx.size(), 30);
+            awaitRoom(room, rx.size() + bx.size());
+            long start = Clock.now();
+            traffic.recordFrom = start + options.stepWarmup * 1_000_000_000L;
+            long end = traffic.recordFrom + options.stepDuration * 1_000_000_000L;
+            Thread barrageSender = new Thread(() -> pace(options.overloadBarrage, start, end, (i, at) -> {
+                traffic.sent('B');
+                bx.get(0).send(Traffic.sendBarrage('B', at, room, options.textSize));
+            }), "barrage-pacer");
+            barrageSender.start();
+            pace(rate, start, end, (i, at) -> {
+                Clients.Conn conn = tx.get((int) (i % tx.size()));
+                char letter = i % 2 == 0 ? 'H' : 'W';
+                traffic.sent(letter);
+                conn.send(Traffic.sendText(letter, at, receivers.get(conn.index), letter == 'H' ? "high" : "low",
+                        options.textSize, i));
+            });
+            barrageSender.join();
+            awaitDrain(() -> high.acked.sum() + high.failed.sum() >= high.sent.sum()
+                    && low.acked.sum() + low.failed.sum() >= low.sent.sum()
+                    && high.delivered.sum() >= high.acked.sum() && low.delivered.sum() >= low.acked.sum()
+                    && barrage.delivered.sum() >= barrage.acked.sum() * rx.size(), 15);
+            List<Map<String, Object>> classes = new ArrayList<>();
+            for (Traffic.Kind kind : List.of(high, low, barrage)) {
+                long expected = kind == barrage ? kind.acked.sum() * rx.size() : kind.acked.sum();
+                long dropped = Math.max(0, expected - kind.delivered.sum());
+                section.row(kind.name, Section.count(kind.sent.sum()), Section.count(kind.acked.sum()),
+                        kind.failed.sum() == 0 ? "0" : Section.count(kind.failed.sum()) + " (" + kind.errorSummary() + ")",
+                        Section.count(kind.delivered.sum()), Section.count(dropped) + (expected == 0
+                                ? ""
+                                : String.format(" (%.1f %%)", 100.0 * dropped / expected)),
+                        kind == barrage ? "-" : Section.latencies(kind.ack), Section.latencies(kind.deliver));
+                section.curves.put("overload " + kind.name, kind.deliver);
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("class", kind.name);
+                json.put("sent", kind.sent.sum());
+                json.put("acked", kind.acked.sum());
+                json.put("failed", kind.failed.sum());
+                json.put("delivered", kind.delivered.sum());
+                json.put("expected", expected);
+                json.put("dropped", dropped);
+                json.put("ackLatency", Section.latencyJson(kind.ack));
+                json.put("deliverLatency", Section.latencyJson(kind.deliver));
+                classes.add(json);
+            }
+            section.notes.add("Sessions closed by the server (slow consumer): " + clients.closedByServer.get()
+                    + "; `closing` frames seen: " + traffic.closing.sum() + ".");
+            section.json.put("reliableRate", rate);
+            section.json.put("barrageRate", options.overloadBarrage);
+            section.json.put("classes", classes);
+            section.json.put("closedByServer", clients.closedByServer.get());
+            clients.closeAll(rx);
+            clients.closeAll(tx);
+            clients.closeAll(bx);
+        }
+        return section;
+    }
+
+    // ------------------------------------------------------------------ room fan-out
+
+    Section room() throws Exception {
+        int members = options.roomSize;
+        int rate = options.roomRate;
+        int commandRate = Math.max(1, rate / 10);
+        String room = "fan" + run;
+        Section section = new Section("room", "Room fan-out (barrage + high-priority commands)",
+                members + " members entered one room on one gateway; one sender sends " + rate + " barrage/s and "
+                        + commandRate + " high-priority command/s (open loop) for " + options.stepDuration + " s after "
+                        + options.stepWarmup + " s warm-up, then up to 15 s to drain. Deliveries counted at the "
+                        + "members; dropped = acked × members − delivered; delivery latency from the intended send time "
+                        + "(one clock). The gateway's own drop counter (`im_gateway_outbound_dropped_total` by rank) is "
+                        + "shown next to it.",
+                "class", "sent", "acked", "expected deliveries", "delivered", "dropped", "deliveries/s (timed window)",
+                "send→deliver ms p50/p99/p99.9/max");
+        Traffic traffic = new Traffic();
+        Traffic.Kind barrage = traffic.kind('B', "barrage");
+        Traffic.Kind command = traffic.kind('C', "command high");
+        Traffic.Kind enter = traffic.kind('e', "enterRoom");
+        String before = stack.gatewayMetrics();
+        try (Clients clients = clients()) {
+            List<Clients.Conn> mx = clients.connect(users("rm", members), traffic, 200, Duration.ofSeconds(120));
+            List<Clients.Conn> sx = clients.connect(users("rs", 1), traffic, 1, Duration.ofSeconds(30));
+            mx.forEach(c -> c.send(Traffic.enterRoom(room)));
+            sx.forEach(c -> c.send(Traffic.enterRoom(room)));
+            awaitDrain(() -> enter.acked.sum() >= mx.size() + sx.size(), 60);
+            awaitRoom(room, mx.size() + sx.size());
+            long start = Clock.now();
+            traffic.recordFrom = start + options.stepWarmup * 1_000_000_000L;
+            long end = traffic.recordFrom + options.stepDuration * 1_000_000_000L;
+            Clients.Conn sender = sx.get(0);
+            long[] window = new long[4];
+            Thread snap = new Thread(() -> {
+                Clock.parkUntil(traffic.recordFrom);
+                window[0] = barrage.delivered.sum();
+                window[1] = command.delivered.sum();
+                Clock.parkUntil(end);
+                window[2] = barrage.delivered.sum();
+                window[3] = command.delivered.sum();
+            }, "room-window");
+            snap.start();
+            int ratio = Math.max(1, rate / commandRate);
+            pace(rate + commandRate, start, end, (i, at) -> {
+                if (i % (ratio + 1) == ratio) {
+                    traffic.sent('C');
+                    sender.send(Traffic.sendCommand('C', at, room, "high"));
+                } else {
+                    traffic.sent('B');
+                    sender.send(Traffic.sendBarrage('B', at, room, options.textSize));
+                }
+            });
+            snap.join();
+            int n = mx.size();
+            awaitDrain(() -> barrage.delivered.sum() >= barrage.acked.sum() * n
+                    && command.delivered.sum() >= command.acked.sum() * n, 15);
+            String after = stack.gatewayMetrics();
+            double seconds = options.stepDuration;
+            double total = 0;
+            List<Map<String, Object>> classes = new ArrayList<>();
+            for (Traffic.Kind kind : List.of(barrage, command)) {
+                long expected = kind.acked.sum() * n;
+                long dropped = Math.max(0, expected - kind.delivered.sum());
+                double perSecond = (kind == barrage ? window[2] - window[0] : window[3] - window[1]) / seconds;
+                total += perSecond;
+                section.row(kind.name, Section.count(kind.sent.sum()), Section.count(kind.acked.sum()),
+                        Section.count(expected), Section.count(kind.delivered.sum()), Section.count(dropped)
+                                + (expected == 0 ? "" : String.format(" (%.1f %%)", 100.0 * dropped / expected)),
+                        Section.rate(perSecond), Section.latencies(kind.deliver));
+                section.curves.put("room " + kind.name, kind.deliver);
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("class", kind.name);
+                json.put("sent", kind.sent.sum());
+                json.put("acked", kind.acked.sum());
+                json.put("expected", expected);
+                json.put("delivered", kind.delivered.sum());
+                json.put("dropped", dropped);
+                json.put("deliveriesPerSecond", perSecond);
+                json.put("deliverLatency", Section.latencyJson(kind.deliver));
+                classes.add(json);
+            }
+            StringBuilder gatewayDrops = new StringBuilder();
+            for (int rank = 0; rank <= 3; rank++) {
+                String series = "im_gateway_outbound_dropped_total{rank=\"" + rank + "\"";
+                double d = BenchStack.metric(after, series) - BenchStack.metric(before, series);
+                gatewayDrops.append(rank == 0 ? "" : ", ").append(new String[]{"barrage", "low", "medium", "high"}[rank])
+                        .append(' ').append(String.format("%,.0f", d));
+            }
+            section.notes.add(String.format("Deliveries/s in the timed window, all classes: %,.0f (%s). Members: %d "
+                    + "connected of %d. Gateway drop counter: %s. Sessions closed by the server: %d.", total,
+                    Section.verdict(total >= 200_000, "target ≥ 200,000"), n, members, gatewayDrops,
+                    clients.closedByServer.get()));
+            section.json.put("members", n);
+            section.json.put("rate", rate);
+            section.json.put("commandRate", commandRate);
+            section.json.put("deliveriesPerSecond", total);
+            section.json.put("gatewayDropped", gatewayDrops.toString());
+            section.json.put("classes", classes);
+            section.json.put("closedByServer", clients.closedByServer.get());
+            clients.closeAll(mx);
+            clients.closeAll(sx);
+        }
+        return section;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    interface Send {
+        void send(long i, long intended);
+    }
+
+    /** Open-loop pacing: message i is due at start + i/rate; a late thread sends what is due at once. Returns sends. */
+    static long pace(int rate, long start, long end, Send send) {
+        double interval = 1e9 / rate;
+        long i = 0;
+        while (true) {
+            long at = start + (long) (i * interval);
+            if (at >= end) {
+                return i;
+            }
+            Clock.parkUntil(at);
+            send.send(i, at);
+            i++;
+        }
+    }
+
+    static void awaitDrain(BooleanSupplier done, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** Waits until routing lists {@code expected} users in the room (when routing's table is reachable). */
+    private void awaitRoom(String room, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        int seen = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                JsonNode tree = JsonCodec.tree(BenchStack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.routingUrl()
+                        + "/v1/routing/rooms/" + room)).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+                seen = 0;
+                for (JsonNode users : tree) {
+                    seen += users.size();
+                }
+                if (seen >= expected) {
+                    return;
+                }
+            } catch (Exception e) {
+                Thread.sleep(2000); // no routing table to ask: give presence a moment
+                return;
+            }
+            Thread.sleep(200);
+        }
+        System.out.printf("  routing lists %d of %d room members; going on%n", seen, expected);
+    }
+
+    /** Delegates to the traffic of the current step. */
+    static final class Switch implements Clients.Listener {
+        volatile Traffic current = new Traffic();
+
+        @Override
+        public void onText(Clients.Conn conn, String text, long now) {
+            current.onText(conn, text, now);
+        }
+    }
+}
