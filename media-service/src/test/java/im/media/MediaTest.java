@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.SequenceInputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -37,15 +39,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
 import im.media.config.MediaConfig;
+import im.media.messaging.MediaEvents;
 import im.media.service.UrlSigner;
 import im.media.storage.Keys.Variant;
+import im.protocol.ErrorCode;
 import im.protocol.JsonCodec;
 import im.protocol.Media;
 import im.protocol.MessageType;
+import im.protocol.ProtocolException;
 import im.protocol.Topics;
 import im.testkit.EmbeddedKafka;
 import im.testkit.KafkaResource;
@@ -413,5 +419,37 @@ class MediaTest {
         assertThat(Api.download(looked.fileDownloadUrl()).asString()).isEqualTo("l");
         given().get("/v1/internal/media/" + UUID.randomUUID()).then().statusCode(404)
                 .body("error.code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
+    }
+
+    @Test
+    void clientAbortMidUpload_leavesNothingBehind() throws Exception {
+        long stored = countFiles(storeDir());
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            String head = "POST /v1/media?type=file HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + Tokens.user(user()) + "\r\nContent-Type: multipart/form-data; boundary=abort\r\n"
+                    + "Content-Length: 5000000\r\n\r\n--abort\r\n"
+                    + "Content-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[1_000_000]);
+            out.flush();
+            // the upload is streaming into its temp file when the client goes away
+            await().atMost(Duration.ofSeconds(10)).until(() -> countFiles(tmpDir()) == 1);
+        }
+        awaitNothingLeftBehind(stored);
+    }
+
+    @Test
+    void upload_isRefusedUnavailable_andRemoved_whenKafkaDoesNotAcknowledge() throws IOException {
+        QuarkusMock.installMockForType(new MediaEvents() {
+            @Override
+            public void publish(Media media, Duration timeout) {
+                throw new ProtocolException(ErrorCode.UNAVAILABLE, "the upload could not be recorded; retry");
+            }
+        }, MediaEvents.class);
+        long stored = countFiles(storeDir());
+        Api.upload(user(), "image", "k.png", "image/png", Fixtures.image("png", 300, 300, false)).then().statusCode(503)
+                .body("error.code", org.hamcrest.Matchers.equalTo("UNAVAILABLE"));
+        awaitNothingLeftBehind(stored);
     }
 }
