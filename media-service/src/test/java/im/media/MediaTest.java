@@ -95,10 +95,28 @@ class MediaTest {
         }
     }
 
-    private void awaitNothingLeftBehind(long storedBefore) {
+    /** Temp files and stored files as they are before a test's upload. */
+    private record Snapshot(Set<Path> temp, long stored) {}
+
+    private Snapshot snapshot() throws IOException {
+        Set<Path> temp = new HashSet<>();
+        if (Files.exists(tmpDir())) {
+            try (Stream<Path> files = Files.list(tmpDir())) {
+                files.forEach(temp::add);
+            }
+        }
+        return new Snapshot(temp, countFiles(storeDir()));
+    }
+
+    private Set<Path> tempFiles() throws IOException {
+        return snapshot().temp();
+    }
+
+    /** Neither a temp file nor a stored file of the refused upload is left. */
+    private void awaitNothingLeftBehind(Snapshot before) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(countFiles(tmpDir())).as("temp files").isZero();
-            assertThat(countFiles(storeDir())).as("stored files").isEqualTo(storedBefore);
+            assertThat(tempFiles()).as("temp files").isEqualTo(before.temp());
+            assertThat(countFiles(storeDir())).as("stored files").isEqualTo(before.stored());
         });
     }
 
@@ -145,11 +163,11 @@ class MediaTest {
     }
 
     @Test
-    void audio_isRefused_whenLongerThan300Seconds() {
-        long before = 0;
+    void audio_isRefused_whenLongerThan300Seconds() throws IOException {
+        Snapshot before = snapshot();
         Api.upload(user(), "audio", "long.mp3", "audio/mpeg", Fixtures.resource("long-310s.mp3")).then().statusCode(413)
                 .body("error.code", org.hamcrest.Matchers.equalTo("MESSAGE_TOO_LARGE"));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(countFiles(tmpDir())).isEqualTo(before));
+        awaitNothingLeftBehind(before);
     }
 
     @Test
@@ -166,7 +184,7 @@ class MediaTest {
 
     @Test
     void spoofedContent_isRefused_pngAsAudio_textAsJpeg() throws IOException {
-        long stored = countFiles(storeDir());
+        Snapshot stored = snapshot();
         Api.upload(user(), "audio", "voice.mp3", "audio/mpeg", Fixtures.image("png", 10, 10, false)).then()
                 .statusCode(415).body("error.code", org.hamcrest.Matchers.equalTo("UNSUPPORTED_MEDIA_TYPE"));
         Api.upload(user(), "image", "x.jpg", "image/jpeg", "not an image at all".getBytes(StandardCharsets.UTF_8))
@@ -229,7 +247,7 @@ class MediaTest {
     @ParameterizedTest
     @CsvSource(value = {"?type=image, NULL", "'', image"}, nullValues = "NULL")
     void oversize_isRefusedMidStream_withNothingLeftBehind(String query, String typeField) throws Exception {
-        long stored = countFiles(storeDir());
+        Snapshot stored = snapshot();
         try {
             HttpResponse<String> response = chunkedUpload(query, typeField, 11L * 1024 * 1024);
             assertThat(response.statusCode()).isEqualTo(413);
@@ -242,7 +260,7 @@ class MediaTest {
 
     @Test
     void oversize_isRefusedAtTheEnd_whenTheTypeComesAfterTheFile() throws IOException {
-        long stored = countFiles(storeDir());
+        Snapshot stored = snapshot();
         byte[] bytes = new byte[11 * 1024 * 1024];
         given().auth().oauth2(Tokens.user(user())).multiPart("file", "big.png", bytes).multiPart("type", "image")
                 .post("/v1/media").then().statusCode(413)
@@ -252,6 +270,7 @@ class MediaTest {
 
     @Test
     void oversize_isRefusedBeforeReading_whenContentLengthSaysSo() throws Exception {
+        Snapshot before = snapshot();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         byte[] body = new byte[7 * 1024 * 1024];
         HttpRequest request = HttpRequest.newBuilder(URI.create(base.toString() + "v1/media?type=audio"))
@@ -264,7 +283,7 @@ class MediaTest {
         } catch (IOException closedEarly) {
             // refused before the body was read: the connection closes under the client's write
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(countFiles(tmpDir())).isZero());
+        awaitNothingLeftBehind(before);
     }
 
     @Test
@@ -288,7 +307,7 @@ class MediaTest {
 
     @Test
     void decompressionBomb_isRefusedFromItsHeader() throws IOException {
-        long stored = countFiles(storeDir());
+        Snapshot stored = snapshot();
         Api.upload(user(), "image", "bomb.png", "image/png", Fixtures.pngDeclaring(50_000, 50_000)).then()
                 .statusCode(413).body("error.code", org.hamcrest.Matchers.equalTo("MESSAGE_TOO_LARGE"));
         awaitNothingLeftBehind(stored);
@@ -357,10 +376,12 @@ class MediaTest {
         assertThat(unix.fileName()).isEqualTo("passwd");
         assertThat(windows.fileName()).isEqualTo("x");
         Path root = config.storageDir().toAbsolutePath().normalize();
-        try (Stream<Path> files = Files.walk(root.getParent())) {
+        try (Stream<Path> files = Files.walk(root)) {
             assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
                     .doesNotContain("passwd", "x");
         }
+        assertThat(root.resolve("store/../../etc/passwd").normalize()).doesNotExist();
+        assertThat(root.resolve("tmp/../../x").normalize()).doesNotExist();
         String id = unix.mediaId();
         assertThat(root.resolve("store").resolve(id.substring(32, 34)).resolve(id.substring(34)).resolve(id)
                 .resolve("original")).exists();
@@ -423,7 +444,7 @@ class MediaTest {
 
     @Test
     void clientAbortMidUpload_leavesNothingBehind() throws Exception {
-        long stored = countFiles(storeDir());
+        Snapshot stored = snapshot();
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             OutputStream out = socket.getOutputStream();
             String head = "POST /v1/media?type=file HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
@@ -434,7 +455,7 @@ class MediaTest {
             out.write(new byte[1_000_000]);
             out.flush();
             // the upload is streaming into its temp file when the client goes away
-            await().atMost(Duration.ofSeconds(10)).until(() -> countFiles(tmpDir()) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> tempFiles().size() == stored.temp().size() + 1);
         }
         awaitNothingLeftBehind(stored);
     }
@@ -447,7 +468,7 @@ class MediaTest {
                 throw new ProtocolException(ErrorCode.UNAVAILABLE, "the upload could not be recorded; retry");
             }
         }, MediaEvents.class);
-        long stored = countFiles(storeDir());
+        Snapshot stored = snapshot();
         Api.upload(user(), "image", "k.png", "image/png", Fixtures.image("png", 300, 300, false)).then().statusCode(503)
                 .body("error.code", org.hamcrest.Matchers.equalTo("UNAVAILABLE"));
         awaitNothingLeftBehind(stored);

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -34,18 +36,18 @@ public class Stores {
         };
     }
 
-    /** Temp files left by a crash are garbage: no upload in flight survives a restart. */
-    void clearTempDir(@Observes StartupEvent event) {
+    /** Temp files untouched this long are leftovers of a crash; younger ones may be another replica's uploads. */
+    static final Duration STALE = Duration.ofHours(1);
+
+    /** Removes crash leftovers from the upload area when the service starts. */
+    void clearStaleTempFiles(@Observes StartupEvent event) throws IOException {
+        Instant cutoff = Instant.now().minus(STALE);
         try (var leftovers = Files.list(tempDir())) {
-            leftovers.forEach(path -> {
-                try {
+            for (Path path : (Iterable<Path>) leftovers::iterator) {
+                if (Files.getLastModifiedTime(path).toInstant().isBefore(cutoff)) {
                     Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
                 }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            }
         }
     }
 
