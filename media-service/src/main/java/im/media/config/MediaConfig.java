@@ -1,0 +1,96 @@
+package im.media.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the media service. */
+@ConfigMapping(prefix = "im.media")
+public interface MediaConfig {
+
+    /** Local directory of the service: uploads stream into {@code tmp/} here, and the fs back end keeps files in {@code store/}. */
+    @WithDefault("${java.io.tmpdir}/im-media")
+    Path storageDir();
+
+    /** Where the files live. */
+    Storage storage();
+
+    /** Secret of the download URL signatures (HMAC-SHA256); the token secret unless set. */
+    @WithDefault("${im.jwt.secret}")
+    String urlSecret();
+
+    /** How long a signed download URL works. */
+    @WithDefault("7d")
+    Duration urlTtl();
+
+    /** Base of the download URLs apps get: the gateway, which passes {@code /v1/media/**} through unchanged. */
+    @WithDefault("http://localhost:8080")
+    String publicUrl();
+
+    /** Thumbnails, large versions and the decompression-bomb guard. */
+    Images images();
+
+    /** Longest wait for Kafka to acknowledge an upload's {@code im.media} record before the upload is refused. */
+    @WithDefault("10s")
+    Duration kafkaTimeout();
+
+    /** Storage back end. */
+    interface Storage {
+        /** {@code fs} (files under {@code storage-dir/store}) or {@code s3} (an S3-compatible bucket). */
+        @WithDefault("fs")
+        String type();
+
+        /** The S3 back end. */
+        S3 s3();
+    }
+
+    /** An S3-compatible bucket (AWS, MinIO, Ceph, S3Proxy). */
+    interface S3 {
+        /** Endpoint override, e.g. {@code http://localhost:9000}; AWS's regional endpoint when absent. */
+        Optional<String> endpoint();
+
+        /** Region to sign requests for. */
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Bucket that holds every file. */
+        @WithDefault("im-media")
+        String bucket();
+
+        /** Path-style addressing ({@code endpoint/bucket/key}), which most self-hosted servers need. */
+        @WithDefault("true")
+        boolean pathStyle();
+
+        /** Static access key; the AWS default credential chain when absent. */
+        Optional<String> accessKey();
+
+        /** Static secret key, with {@code access-key}. */
+        Optional<String> secretKey();
+
+        /** Create the bucket at startup when it does not exist. */
+        @WithDefault("false")
+        boolean createBucket();
+    }
+
+    /** Image variants. */
+    interface Images {
+        /** Long side of thumbnails, pixels; never upscaled. */
+        @WithDefault("200")
+        int thumbnailSize();
+
+        /** Long side of large versions, pixels; never upscaled. */
+        @WithDefault("1080")
+        int largeSize();
+
+        /** Most pixels (width × height from the header) an image may declare; more is refused undecoded. */
+        @WithDefault("100000000")
+        long maxPixels();
+
+        /** JPEG quality of the variants, 0–1. */
+        @WithDefault("0.85")
+        float jpegQuality();
+    }
+}
