@@ -134,6 +134,8 @@ final class BenchStack implements AutoCloseable {
 
     private void startServices() {
         Path logs = work.resolve("logs");
+        // another checkout's packaged services (IM_BENCH_SERVICES): how a before/after pair is measured with one harness
+        Path jars = Path.of(System.getProperty("im.bench.services", root.toString())).toAbsolutePath().normalize();
         int routingPort = FreePorts.next();
         int historyPort = FreePorts.next();
         routingUrl = "http://localhost:" + routingPort;
@@ -152,21 +154,36 @@ final class BenchStack implements AutoCloseable {
         history.put("quarkus.datasource.username", pg.username());
         history.put("quarkus.datasource.password", pg.password());
         history.put("im.history.routing-url", "http://localhost:" + routingPort);
-        services.add(ServiceProcess.start(root, "routing-service", "routing", routingPort, common,
-                logs.resolve("routing.log"), SERVICE_HEAP));
-        services.add(ServiceProcess.start(root, "history-service", "history", historyPort, history,
-                logs.resolve("history.log"), SERVICE_HEAP));
-        gateway = ServiceProcess.start(root, "gateway-service", "gateway", gatewayPort, gw, logs.resolve("gateway.log"),
-                SERVICE_HEAP);
+        services.add(ServiceProcess.start(jars, "routing-service", "routing", routingPort, common,
+                logs.resolve("routing.log"), jvm("routing")));
+        services.add(ServiceProcess.start(jars, "history-service", "history", historyPort, history,
+                logs.resolve("history.log"), jvm("history")));
+        gateway = ServiceProcess.start(jars, "gateway-service", "gateway", gatewayPort, gw, logs.resolve("gateway.log"),
+                jvm("gateway"));
         services.add(gateway);
         services.parallelStream().forEach(s -> s.awaitReady(Duration.ofSeconds(120)));
         gatewayPid = gateway.pid();
         settings.put("stack", "own stack: Kafka 4.1.1 broker (KRaft, one node) in a child JVM (-Xmx1g), PostgreSQL 17 "
                 + "(zonky), gateway + routing + history as packaged jars (" + SERVICE_HEAP
                 + ", default GC, profile local), one gateway node");
+        settings.put("services", jars.equals(root) ? "this checkout" : jars + " (IM_BENCH_SERVICES)");
         settings.put("im.gateway.send-rate-per-second", SEND_RATE + " (raised for the bench; default 10)");
         settings.put("im.gateway.outbound-queue-size", "1000 (default)");
         settings.put("im.messages.* partitions", String.valueOf(MESSAGE_PARTITIONS));
+    }
+
+    /**
+     * A service's JVM options: the heap, and with {@code IM_BENCH_JFR=<dir>} a Flight Recording (profile settings) written
+     * to {@code <dir>/<service>.jfr} when the service stops, for the performance pass.
+     */
+    private static String[] jvm(String service) {
+        String jfr = System.getProperty("im.bench.jfr", "");
+        if (jfr.isBlank()) {
+            return new String[]{SERVICE_HEAP};
+        }
+        Path dir = Path.of(jfr).toAbsolutePath();
+        return new String[]{SERVICE_HEAP, "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                + dir.resolve(service + ".jfr")};
     }
 
     String wsHost() {
