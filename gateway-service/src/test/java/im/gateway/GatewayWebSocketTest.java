@@ -220,6 +220,24 @@ class GatewayWebSocketTest {
     }
 
     @Test
+    void anUnreadableDelivery_goesToTheDeadLetterTopic_andTheNextOneIsPushed() {
+        String bob = uniqueUser("bob");
+        try (WsClient bobWs = connect(bob);
+                TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
+            ready(bobWs);
+            untilTrue(() -> TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test", "{broken")),
+                    () -> dlq.drain().stream().anyMatch(r -> "{broken".equals(r.value())
+                            && r.headers().lastHeader(im.protocol.RecordHeaders.ERROR) != null));
+            Message message = new Message(MessageIds.next(System.currentTimeMillis()), "c", 9L, null, new Sender("alice", null),
+                    System.currentTimeMillis(), Priority.LOW, null, null, MessageContent.text("after the broken one"));
+            TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test", JsonCodec.encode(
+                    new Delivery(1, "gw-test", "peer/alice," + bob, List.of(bob), null, null, message))));
+
+            assertThat(bobWs.awaitMessages(1).get(0).content().text()).isEqualTo("after the broken one");
+        }
+    }
+
+    @Test
     void broadcastRecords_reachEverySession() {
         try (WsClient a = connect(uniqueUser("a")); WsClient b = connect(uniqueUser("b"))) {
             ready(a);

@@ -10,6 +10,8 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 import im.gateway.session.Delivering;
@@ -35,21 +37,31 @@ public class Consumers {
     @Inject
     MembershipView membership;
 
+    @Inject
+    DeadLetters deadLetters;
+
     @Produces
     @Singleton
     static MembershipView membershipView() {
         return new MembershipView();
     }
 
+    /**
+     * A whole poll of this node's deliveries at once: one hand-over from the Kafka thread per poll instead of one per record
+     * keeps pushes flowing while the node is busy taking sends. A record that cannot be read goes to {@code im.dlq} on its
+     * own; the rest of the batch is pushed.
+     */
     @Incoming("deliveries")
-    public CompletionStage<Void> deliver(Message<String> message) {
-        try {
-            delivering.deliver(JsonCodec.decode(message.getPayload(), Delivery.class));
-            return message.ack();
-        } catch (ProtocolException e) {
-            LOG.warnf("unreadable delivery sent to the DLQ: %s", e.getMessage());
-            return DeadLetters.nack(message, e);
+    public CompletionStage<Void> deliver(KafkaRecordBatch<String, String> batch) {
+        for (KafkaRecord<String, String> record : batch) {
+            try {
+                delivering.deliver(JsonCodec.decode(record.getPayload(), Delivery.class));
+            } catch (ProtocolException e) {
+                LOG.warnf("unreadable delivery sent to the DLQ: %s", e.getMessage());
+                deadLetters.send(record, e);
+            }
         }
+        return batch.ack();
     }
 
     @Incoming("broadcast")
