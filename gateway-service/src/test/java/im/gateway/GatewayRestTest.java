@@ -28,6 +28,9 @@ import im.testkit.TopicProbe;
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
 class GatewayRestTest {
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL url;
+
     @Test
     void postMessage_answersLikeAnAck_andRefusalsCarryTheirCodes() {
         String alice = uniqueUser("alice");
@@ -91,10 +94,19 @@ class GatewayRestTest {
     }
 
     @Test
-    void media_isUnavailable_whileTheMediaServiceCannotBeReached() {
+    void media_isUnavailable_whileTheMediaServiceCannotBeReached_butADeclaredOversizeIsRefusedAtOnce() throws Exception {
         String alice = uniqueUser("alice");
         given().auth().oauth2(Tokens.user(alice)).multiPart("type", "image").multiPart("file", "a.png", new byte[]{1, 2, 3})
                 .post("/v1/media").then().statusCode(503).body("error.code", equalTo("UNAVAILABLE"));
+        java.net.http.HttpResponse<String> tooLarge = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "v1/media?type=image"))
+                        .header("Authorization", "Bearer " + Tokens.user(alice))
+                        .header("Content-Type", "multipart/form-data; boundary=b")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[11 * 1024 * 1024])).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLarge.statusCode()).as("a declared length beyond the type's limit, refused at the gateway")
+                .isEqualTo(413);
+        assertThat(tooLarge.body()).contains("MESSAGE_TOO_LARGE");
         given().get("/v1/media/0190a4a2-5b7e-7c3d-8e9f-0a1b2c3d4e5f?exp=1&sig=x")
                 .then().statusCode(503).body("error.code", equalTo("UNAVAILABLE"));
         Map<String, Object> body = Map.of("to", Map.of("type", "peer", "id", "bob"), "message",

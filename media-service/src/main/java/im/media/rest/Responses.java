@@ -3,6 +3,7 @@ package im.media.rest;
 import org.jboss.logging.Logger;
 
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
@@ -14,6 +15,8 @@ import im.protocol.ProtocolException;
 /** Refusals of the Vert.x routes, in the same {@code {"error": {"code", "message"}}} shape as {@link ErrorMappers}. */
 final class Responses {
     private static final Logger LOG = Logger.getLogger(Responses.class);
+    /** Longest time a refused upload's remaining bytes are read and dropped before the connection is closed. */
+    static final long LINGER_MS = 10_000;
 
     private Responses() {
     }
@@ -48,8 +51,27 @@ final class Responses {
         String body = JsonCodec.encode(new ApiError.Body(refusal.toApiError()));
         response.end(body).onComplete(done -> {
             if (closeConnection) {
-                ctx.request().connection().close();
+                lingerThenClose(ctx);
             }
         });
+    }
+
+    /**
+     * Closes the connection once the client has stopped sending, or after {@link #LINGER_MS} at the latest. Closing while
+     * body bytes are still arriving makes the kernel answer with a reset, and clients and proxies (the gateway) then lose
+     * the answer they were about to read; reading and dropping the rest for a moment lets the 413 reach them.
+     */
+    private static void lingerThenClose(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        if (request.isEnded()) {
+            request.connection().close();
+            return;
+        }
+        long timer = ctx.vertx().setTimer(LINGER_MS, id -> request.connection().close());
+        request.endHandler(v -> {
+            ctx.vertx().cancelTimer(timer);
+            request.connection().close();
+        });
+        request.resume();
     }
 }

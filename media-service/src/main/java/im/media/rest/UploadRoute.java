@@ -314,6 +314,9 @@ public class UploadRoute {
             }
             finished = true;
             discard();
+            if (current != null) {
+                current.resume(); // paused for back-pressure: keep reading (and dropping) so the answer can be read
+            }
             refuse(refusal);
         }
 
