@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
+import im.edge.ErrorMappers;
 import im.gateway.config.GatewayConfig;
 import im.protocol.ErrorCode;
 

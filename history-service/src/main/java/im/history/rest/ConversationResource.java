@@ -8,7 +8,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 
-import im.history.auth.TokenVerifier;
+import im.edge.BearerTokens;
 import im.history.messaging.ReceiptPublisher;
 import im.history.service.Access;
 import im.history.service.HistoryQueries;
@@ -34,7 +34,7 @@ public class ConversationResource {
     public record ReadResponse(long orderKey) {}
 
     @Inject
-    TokenVerifier tokens;
+    BearerTokens tokens;
 
     @Inject
     Access access;

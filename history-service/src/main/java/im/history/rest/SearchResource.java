@@ -6,7 +6,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
 
-import im.history.auth.TokenVerifier;
+import im.edge.BearerTokens;
 import im.history.service.HistoryQueries;
 
 /** {@code GET /v1/search?q=}: PostgreSQL full-text search over text and searchedContent of the caller's conversations. */
@@ -14,7 +14,7 @@ import im.history.service.HistoryQueries;
 public class SearchResource {
 
     @Inject
-    TokenVerifier tokens;
+    BearerTokens tokens;
 
     @Inject
     HistoryQueries queries;

@@ -12,7 +12,7 @@ import im.protocol.ErrorCode;
 import im.protocol.JsonCodec;
 import im.protocol.ProtocolException;
 
-/** Refusals of the Vert.x routes, in the same {@code {"error": {"code", "message"}}} shape as {@link ErrorMappers}. */
+/** Refusals of the Vert.x routes, in the same {@code {"error": {"code", "message"}}} shape as {@link im.edge.ErrorMappers}. */
 final class Responses {
     private static final Logger LOG = Logger.getLogger(Responses.class);
     /** Longest time a refused upload's remaining bytes are read and dropped before the connection is closed. */

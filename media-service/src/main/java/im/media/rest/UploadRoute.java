@@ -19,7 +19,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import im.media.auth.TokenVerifier;
+import im.edge.BearerTokens;
 import im.media.service.MediaService;
 import im.media.storage.Stores;
 import im.protocol.ErrorCode;
@@ -42,11 +42,11 @@ public class UploadRoute {
     static final long MULTIPART_SLACK = 64 * 1024;
 
     private final Vertx vertx;
-    private final TokenVerifier tokens;
+    private final BearerTokens tokens;
     private final MediaService service;
     private final Stores stores;
 
-    UploadRoute(Vertx vertx, TokenVerifier tokens, MediaService service, Stores stores) {
+    UploadRoute(Vertx vertx, BearerTokens tokens, MediaService service, Stores stores) {
         this.vertx = vertx;
         this.tokens = tokens;
         this.service = service;

@@ -1,4 +1,4 @@
-package im.history.rest;
+package im.edge;
 
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -14,7 +14,7 @@ import im.protocol.ProtocolException;
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
-    static Response answer(ErrorCode code, String message) {
+    public static Response answer(ErrorCode code, String message) {
         return Response.status(code.httpStatus()).entity(new ApiError.Body(ApiError.of(code, message))).build();
     }
 
