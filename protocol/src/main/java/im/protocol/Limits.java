@@ -6,6 +6,12 @@ public final class Limits {
     public static final int ID_MAX_BYTES = 32;
     /** Longest display name, in UTF-8 bytes. */
     public static final int USER_NAME_MAX_BYTES = 256;
+    /** Longest message id (the server's are 36-character UUIDs; backends may choose their own). */
+    public static final int MESSAGE_ID_MAX = 64;
+    /** Longest gateway node or session id in a record's {@code origin}. */
+    public static final int ORIGIN_ID_MAX = 128;
+    /** Default most rooms one session may have entered at once (configurable per gateway). */
+    public static final int DEFAULT_ROOMS_PER_SESSION = 50;
     /** Longest client-chosen message id. */
     public static final int CLIENT_MSG_ID_MAX = 64;
     /** Most users one message may mention. */

@@ -88,13 +88,16 @@ public final class MessageRules {
         if (envelope.v() != Envelope.VERSION) {
             throw invalid("unsupported schema version v=" + envelope.v());
         }
-        if (envelope.messageId() == null || envelope.messageId().isBlank()) {
-            throw invalid("missing messageId");
-        }
+        requireMessageId(envelope.messageId());
         if (envelope.sender() == null) {
             throw invalid("missing sender");
         }
         Ids.requireId(envelope.sender().id(), "sender");
+        Ids.requireName(envelope.sender().name());
+        if (envelope.origin() != null && (tooLong(envelope.origin().nodeId(), Limits.ORIGIN_ID_MAX)
+                || tooLong(envelope.origin().sessionId(), Limits.ORIGIN_ID_MAX))) {
+            throw invalid("origin ids are limited to " + Limits.ORIGIN_ID_MAX + " characters");
+        }
         if (envelope.timestamp() <= 0) {
             throw invalid("missing timestamp");
         }
@@ -120,9 +123,10 @@ public final class MessageRules {
             throw invalid("a record carries a message or an action, not both");
         }
         if (action.isRevoke()) {
-            if (action.messageId() == null || action.messageId().isBlank() || action.messageId().length() > 64) {
+            if (action.messageId() == null) {
                 throw invalid("revoke needs the messageId");
             }
+            requireMessageId(action.messageId());
         } else if (action.isReceipt()) {
             if (action.orderKey() == null || action.orderKey() < 0) {
                 throw invalid("receipt needs an orderKey");
@@ -133,6 +137,22 @@ public final class MessageRules {
         } else {
             throw invalid("unknown action " + action.type());
         }
+    }
+
+    /**
+     * A message id as history stores it: 1-{@link Limits#MESSAGE_ID_MAX} characters of the id charset (the server makes
+     * UUIDs; backends may choose their own).
+     */
+    public static String requireMessageId(String messageId) {
+        if (!Ids.isValid(messageId, Limits.MESSAGE_ID_MAX)) {
+            throw invalid("messageId must be 1-" + Limits.MESSAGE_ID_MAX
+                    + " characters of [A-Za-z0-9] and !#$%&()+-:;<=.>?@[]^_{}|~");
+        }
+        return messageId;
+    }
+
+    private static boolean tooLong(String value, int max) {
+        return value != null && value.length() > max;
     }
 
     private static void requireText(String text, MessageType type, boolean nonEmpty) {
@@ -197,6 +217,11 @@ public final class MessageRules {
         List<Message> messages = content.messages();
         if (messages == null || messages.isEmpty() || messages.size() > COMBINE_MAX_MESSAGES) {
             throw invalid("combine messages hold 1-" + COMBINE_MAX_MESSAGES + " messages");
+        }
+        for (Message message : messages) {
+            if (message.content() == null || message.content().type() == null) {
+                throw invalid("every combined message needs a known type");
+            }
         }
     }
 

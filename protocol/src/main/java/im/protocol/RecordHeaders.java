@@ -11,6 +11,15 @@ public final class RecordHeaders {
     /** On {@code im.dlq}: a human-readable detail. */
     public static final String ERROR_DETAIL = "im-error-detail";
 
+    /** On {@code im.dlq}: the topic the record was read from. */
+    public static final String ORIGIN_TOPIC = "im-origin-topic";
+    /** On {@code im.dlq}: its partition there (decimal). */
+    public static final String ORIGIN_PARTITION = "im-origin-partition";
+    /** On {@code im.dlq}: its offset there (decimal). */
+    public static final String ORIGIN_OFFSET = "im-origin-offset";
+    /** On {@code im.dlq}: which consumer refused it (service and consumer name). */
+    public static final String DEAD_LETTERED_BY = "im-dead-lettered-by";
+
     private RecordHeaders() {
     }
 }

@@ -43,6 +43,52 @@ class JsonCodecTest {
     }
 
     @Test
+    void decode_refusesNul_andUnpairedSurrogates_inEveryString() {
+        for (String json : List.of(
+                "{\"op\":\"send\",\"id\":\"1\",\"message\":{\"type\":\"text\",\"text\":\"a\\u0000b\"}}",
+                "{\"op\":\"send\",\"id\":\"1\",\"message\":{\"type\":\"text\",\"text\":\"a\\ud800b\"}}",
+                "{\"op\":\"send\",\"id\":\"1\",\"message\":{\"type\":\"text\",\"text\":\"a\\udc00\"}}",
+                "{\"op\":\"send\",\"id\":\"1\",\"clientMsgId\":\"\\u0000\"}",
+                "{\"op\":\"send\",\"id\":\"1\",\"toUserIds\":[\"a\\u0000\"]}",
+                "{\"op\":\"send\",\"id\":\"1\",\"mentions\":{\"userIds\":[\"x\\u0000\"]}}")) {
+            assertThatThrownBy(() -> JsonCodec.decode(json, ClientFrame.class)).as(json)
+                    .isInstanceOfSatisfying(ProtocolException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+            assertThat(JsonCodec.requestIdOf(json)).as("a refusal still names the request").isEqualTo("1");
+        }
+        ClientFrame emoji = JsonCodec.decode(
+                "{\"op\":\"send\",\"message\":{\"type\":\"text\",\"text\":\"\\ud83d\\ude00\"}}", ClientFrame.class);
+        assertThat(emoji.message().text()).isEqualTo("\ud83d\ude00");
+    }
+
+    @Test
+    void decode_refusesNullInsideLists() {
+        assertThatThrownBy(() -> JsonCodec.decode("{\"v\":1,\"kind\":\"user\",\"nodeId\":\"n\",\"slot\":0,\"epoch\":1,"
+                + "\"userId\":\"u\",\"rooms\":[null],\"at\":1}", Presence.class))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("null");
+        assertThatThrownBy(() -> JsonCodec.decode("{\"v\":1,\"nodeId\":\"n\",\"conversationKey\":\"room/r\","
+                + "\"userIds\":[null]}", Delivery.class)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void decode_refusesUnknownPriority_butNotAMissingOne() {
+        assertThatThrownBy(() -> JsonCodec.decode("{\"op\":\"send\",\"id\":\"9\",\"priority\":\"urgent\"}",
+                ClientFrame.class)).isInstanceOf(ProtocolException.class).hasMessageContaining("priority");
+        assertThat(JsonCodec.decode("{\"op\":\"send\",\"priority\":\"high\"}", ClientFrame.class).priority())
+                .isEqualTo(Priority.HIGH);
+        assertThat(JsonCodec.decode("{\"op\":\"send\"}", ClientFrame.class).priority()).isNull();
+        assertThat(JsonCodec.encode(Priority.MEDIUM)).isEqualTo("\"medium\"");
+    }
+
+    @Test
+    void mentions_withoutAll_meanNotAll() {
+        ClientFrame frame = JsonCodec.decode("{\"op\":\"send\",\"mentions\":{\"userIds\":[\"bob\"]}}", ClientFrame.class);
+
+        assertThat(frame.mentions().all()).isFalse();
+        assertThat(frame.mentions().userIds()).containsExactly("bob");
+    }
+
+    @Test
     void messageIds_areTimeOrdered() {
         String earlier = MessageIds.next(1_000);
         String later = MessageIds.next(2_000);

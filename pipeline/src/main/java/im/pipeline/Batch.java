@@ -1,0 +1,69 @@
+package im.pipeline;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.ToIntFunction;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.utils.Utils;
+
+import im.protocol.ProtocolException;
+
+/**
+ * The records of one poll, in each partition's order, handed to a {@link ConsumerLoop.Handler}. A record the handler
+ * finds broken goes to {@link #deadLetter}; the batch counts as done only once those dead letters are written too.
+ */
+public final class Batch {
+    private final List<ConsumerRecord<String, byte[]>> records;
+    private final DeadLetters deadLetters;
+    private final ToIntFunction<String> partitionCounts;
+    private final List<CompletableFuture<?>> pending = new ArrayList<>();
+    private int deadLettered;
+
+    Batch(List<ConsumerRecord<String, byte[]>> records, DeadLetters deadLetters, ToIntFunction<String> partitionCounts) {
+        this.records = records;
+        this.deadLetters = deadLetters;
+        this.partitionCounts = partitionCounts;
+    }
+
+    public List<ConsumerRecord<String, byte[]>> records() {
+        return records;
+    }
+
+    public int size() {
+        return records.size();
+    }
+
+    /** Sends {@code record} to {@code im.dlq} with the refusal's code and detail; the batch waits for the write. */
+    public void deadLetter(ConsumerRecord<String, byte[]> record, ProtocolException reason) {
+        deadLettered++;
+        pending.add(deadLetters.send(record, reason));
+    }
+
+    /**
+     * Whether the record sits in the partition its key maps to with the default partitioner (murmur2 of the key's bytes).
+     * Per-conversation order and orderKeys rest on it: a record written to another partition would share offsets with
+     * another conversation's records. Unkeyed records never pass.
+     */
+    public boolean isOnKeyPartition(ConsumerRecord<String, byte[]> record) {
+        if (record.key() == null) {
+            return false;
+        }
+        int partitions = partitionCounts.applyAsInt(record.topic());
+        if (partitions <= 0) {
+            return true; // partition count unknown: nothing to compare with
+        }
+        return Utils.toPositive(Utils.murmur2(record.key().getBytes(StandardCharsets.UTF_8))) % partitions == record
+                .partition();
+    }
+
+    int deadLettered() {
+        return deadLettered;
+    }
+
+    List<CompletableFuture<?>> pending() {
+        return pending;
+    }
+}

@@ -1,0 +1,126 @@
+package im.pipeline;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.smallrye.common.annotation.Identifier;
+
+/**
+ * The service's Kafka clients, configured once from its {@code kafka.*} properties (Quarkus' {@code default-kafka-broker}
+ * map: bootstrap servers and, in production, the security settings): named producers, and consumer loops that carry the
+ * failure policy, dead-letter through the {@code reliable} producer and report to readiness ({@link PipelineHealth}).
+ * Everything is closed when the service stops: loops first (they commit what is done), then producers (they flush).
+ */
+@ApplicationScoped
+public class KafkaClients {
+    /** The producer of records that must not be lost: acks=all, idempotent. Dead letters go through it too. */
+    public static final String RELIABLE = "reliable";
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @Inject
+    MeterRegistry metrics;
+
+    @ConfigProperty(name = "quarkus.application.name")
+    String application;
+
+    private final Map<String, KafkaSender> producers = new ConcurrentHashMap<>();
+    private final List<KafkaClientMetrics> producerMetrics = new CopyOnWriteArrayList<>();
+    private final List<ConsumerLoop> loops = new CopyOnWriteArrayList<>();
+
+    /** The service's Kafka settings, as every client starts from them. */
+    public Map<String, Object> config() {
+        Map<String, Object> config = new HashMap<>();
+        kafkaConfig.forEach((key, value) -> {
+            // the map holds Quarkus' own kafka.* keys too; clients get what is theirs
+            if (!key.startsWith("health") && !key.startsWith("devservices") && !key.startsWith("snappy")) {
+                config.put(key, value);
+            }
+        });
+        return config;
+    }
+
+    /** The {@link #RELIABLE} producer. */
+    public KafkaSender reliable() {
+        return producer(RELIABLE, Map.of());
+    }
+
+    /**
+     * A named producer (created once): String keys, byte[] values, acks=all and idempotence unless {@code overrides} say
+     * otherwise.
+     */
+    public KafkaSender producer(String name, Map<String, Object> overrides) {
+        return producers.computeIfAbsent(name, n -> {
+            Map<String, Object> config = config();
+            config.put("client.id", application + "-" + n);
+            config.put("acks", "all");
+            config.put("enable.idempotence", true);
+            config.put("linger.ms", 2);
+            config.put("key.serializer", StringSerializer.class.getName());
+            config.put("value.serializer", ByteArraySerializer.class.getName());
+            config.putAll(overrides);
+            KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config);
+            KafkaClientMetrics binder = new KafkaClientMetrics(producer);
+            binder.bindTo(metrics);
+            producerMetrics.add(binder);
+            return new KafkaSender(producer);
+        });
+    }
+
+    /** Dead letters of one consumer, through the {@link #RELIABLE} producer. */
+    public DeadLetters deadLetters(String loopName) {
+        return new DeadLetters(reliable(), application + "/" + loopName);
+    }
+
+    /**
+     * Options for a consumer loop named {@code name}: the service's settings, its dead letters and metrics. Build and
+     * {@link #register(ConsumerLoop) register} it, then start it.
+     */
+    public ConsumerLoop.Options loop(String name) {
+        Map<String, Object> config = config();
+        config.put("client.id", application + "-" + name);
+        return new ConsumerLoop.Options(name).config(config).deadLetters(deadLetters(name)).metrics(metrics);
+    }
+
+    /** Builds, registers (readiness, shutdown) and starts a loop. */
+    public ConsumerLoop start(ConsumerLoop.Options options) {
+        ConsumerLoop loop = options.build();
+        loops.add(loop);
+        return loop.start();
+    }
+
+    /** The loops of this service, for readiness. */
+    public List<ConsumerLoop> loops() {
+        return List.copyOf(loops);
+    }
+
+    @PreDestroy
+    void close() {
+        loops.parallelStream().forEach(loop -> loop.close(Duration.ofSeconds(3)));
+        producers.values().parallelStream().forEach(sender -> {
+            try {
+                sender.producer().close(Duration.ofSeconds(2));
+            } catch (RuntimeException e) {
+                // closing anyway
+            }
+        });
+        producerMetrics.forEach(KafkaClientMetrics::close);
+    }
+}
