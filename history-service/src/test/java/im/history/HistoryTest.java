@@ -311,4 +311,22 @@ class HistoryTest {
         // a peer conversation is addressed by the other user, so an outsider can only name their own conversations
         assertThat(history(mallory, "peer", alice, null).getList("messages")).isEmpty();
     }
+
+    @Test
+    void malformedParameters_areRefusedWithInvalidRequest_neverA404Or500() {
+        String alice = user("alice");
+        String token = Tokens.user(alice);
+        for (String path : List.of("/v1/conversations/peer/bob/messages?limit=ten",
+                "/v1/conversations/peer/bob/messages?before=x",
+                "/v1/conversations/peer/bob/messages?after=1.5", "/v1/conversations?since=yesterday",
+                "/v1/conversations?cursor=%00", "/v1/conversations?cursor=garbage", "/v1/search?q=a%00b",
+                "/v1/search?q=ok&limit=99999999999", "/v1/conversations/peer/bob/receipts?orderKey=abc",
+                "/v1/conversations/peer/b%00b/messages", "/v1/conversations/planet/x/messages")) {
+            given().auth().oauth2(token).urlEncodingEnabled(false).get(path).then().statusCode(400)
+                    .body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
+        }
+        given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"orderKey\":\"\\u0000\"}")
+                .post("/v1/conversations/peer/bob/read").then().statusCode(400)
+                .body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
+    }
 }

@@ -17,9 +17,8 @@ import org.junit.jupiter.api.Test;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 
+import im.history.messaging.MessageStore;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
@@ -47,7 +46,7 @@ class RebuildTest {
     EntityManager em;
 
     @Inject
-    KafkaClientService kafka;
+    MessageStore store;
 
     private List<?> snapshot() {
         return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("select message_id, conversation_key, "
@@ -79,8 +78,7 @@ class RebuildTest {
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                 "truncate message, conversation, conversation_participant").executeUpdate());
         assertThat(count()).isZero();
-        KafkaConsumer<Object, Object> consumer = kafka.getConsumer("reliable");
-        consumer.getAssignments().chain(consumer::seekToBeginning).await().atMost(Duration.ofSeconds(10));
+        store.loop().seekToBeginning();
 
         await().atMost(Duration.ofSeconds(60)).until(() -> count() >= before.size());
         assertThat(snapshot()).isEqualTo(before);

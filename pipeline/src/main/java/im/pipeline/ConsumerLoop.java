@@ -214,6 +214,7 @@ public final class ConsumerLoop implements AutoCloseable {
     private volatile String detail = "starting";
     private volatile boolean closing;
     private volatile int assignments;
+    private volatile boolean rewindRequested;
     private boolean paused;
     private long lastCommit;
 
@@ -267,8 +268,17 @@ public final class ConsumerLoop implements AutoCloseable {
         return state == State.RUNNING;
     }
 
+    /**
+     * Reads every assigned partition again from its beginning (rebuilding a projection from Kafka); done on the loop's
+     * thread at its next poll.
+     */
+    public void seekToBeginning() {
+        rewindRequested = true;
+        consumer.wakeup();
+    }
+
     /** How many times the group assigned partitions to this loop (rebalances), for tests and diagnostics. */
-    int assignments() {
+    public int assignments() {
         return assignments;
     }
 
@@ -301,13 +311,20 @@ public final class ConsumerLoop implements AutoCloseable {
         try {
             begin();
             while (!closing) {
-                ConsumerRecords<String, byte[]> records = poll(options.pollTimeout);
-                if (!records.isEmpty()) {
-                    handOver(records);
+                try {
+                    if (rewindRequested) {
+                        rewindToBeginning();
+                    }
+                    ConsumerRecords<String, byte[]> records = poll(options.pollTimeout);
+                    if (!records.isEmpty()) {
+                        handOver(records);
+                    }
+                    settle(options.maxInFlight - 1);
+                    updateCatchUp();
+                    commitIfDue(false);
+                } catch (WakeupException e) {
+                    // a rewind request, or closing: the loop condition and the flag decide
                 }
-                settle(options.maxInFlight - 1);
-                updateCatchUp();
-                commitIfDue(false);
             }
         } catch (WakeupException | InterruptException e) {
             // closing
@@ -316,6 +333,14 @@ public final class ConsumerLoop implements AutoCloseable {
         } finally {
             shutdown();
         }
+    }
+
+    private void rewindToBeginning() {
+        rewindRequested = false;
+        settle(0);
+        consumer.seekToBeginning(assigned);
+        done.clear();
+        LOG.infof("%s: reading %d partitions again from the beginning", name, assigned.size());
     }
 
     /** Joins the group or assigns and seeks, retrying while the broker cannot answer. */
@@ -564,6 +589,9 @@ public final class ConsumerLoop implements AutoCloseable {
     /** Waits for {@code future} while keeping the consumer alive in its group (paused polls). */
     private void await(CompletableFuture<?> future) {
         while (!future.isDone()) {
+            if (closing) {
+                throw new WakeupException(); // unwinds to the shutdown, which commits only what is done
+            }
             try {
                 future.get(AWAIT_SLICE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
@@ -604,9 +632,7 @@ public final class ConsumerLoop implements AutoCloseable {
                 rewind(list);
             }
         } catch (WakeupException e) {
-            if (!closing) {
-                throw e;
-            }
+            // closing (the callers check) or a rewind request (done at the next poll of the main loop)
         } finally {
             if (!wasPaused) {
                 resumeAll();

@@ -18,25 +18,41 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class EmbeddedPg implements AutoCloseable {
     private static EmbeddedPg shared;
 
-    private final EmbeddedPostgres postgres;
+    private final Path dataDir;
+    private final int port;
     private final String database;
+    private EmbeddedPostgres postgres;
 
-    private EmbeddedPg(EmbeddedPostgres postgres, String database) {
+    private EmbeddedPg(EmbeddedPostgres postgres, Path dataDir, int port, String database) {
         this.postgres = postgres;
+        this.dataDir = dataDir;
+        this.port = port;
         this.database = database;
     }
 
     /** Starts a server on {@code port} with its cluster in {@code dataDir} (reused when it exists) and database {@code im}. */
     public static EmbeddedPg start(Path dataDir, int port) {
+        EmbeddedPg pg = new EmbeddedPg(launch(dataDir, port), dataDir, port, "im");
+        pg.createDatabase();
+        return pg;
+    }
+
+    private static EmbeddedPostgres launch(Path dataDir, int port) {
         try {
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false)
-                    .setPort(port).start();
-            EmbeddedPg pg = new EmbeddedPg(postgres, "im");
-            pg.createDatabase();
-            return pg;
+            return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Stops the server (an outage, for fault-injection tests); {@link #restart()} brings it back with its data. */
+    public synchronized void stop() {
+        close();
+    }
+
+    /** Starts the server again on the same port and data directory. */
+    public synchronized void restart() {
+        postgres = launch(dataDir, port);
     }
 
     /** The server of this JVM, on a free port in a temporary directory, stopped when the JVM exits. */
@@ -84,7 +100,7 @@ public final class EmbeddedPg implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             postgres.close();
         } catch (IOException e) {

@@ -25,7 +25,11 @@ public interface HistoryConfig {
     @WithDefault("http://localhost:8081")
     String routingUrl();
 
-    /** Longest pause between retries while PostgreSQL refuses a batch; the consumer waits, it never skips. */
+    /** Most records stored per batch (one poll, one transaction). */
+    @WithDefault("2000")
+    int batchSize();
+
+    /** Longest pause between retries while PostgreSQL is unavailable; the consumer waits, it never skips. */
     @WithDefault("5s")
     Duration maxRetryBackoff();
 }

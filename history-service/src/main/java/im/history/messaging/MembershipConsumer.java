@@ -1,28 +1,35 @@
 package im.history.messaging;
 
-import java.util.concurrent.CompletionStage;
+import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
+import io.quarkus.runtime.StartupEvent;
 
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-
-import im.protocol.JsonCodec;
+import im.pipeline.ConsumerLoop;
+import im.pipeline.KafkaClients;
+import im.pipeline.TableFold;
 import im.protocol.Membership;
 import im.protocol.MembershipView;
-import im.protocol.ProtocolException;
+import im.protocol.RecordRules;
+import im.protocol.Topics;
 
-/** Folds {@code im.membership} whole, so history knows who may read a group's messages. */
+/**
+ * Folds {@code im.membership} whole, from the beginning, so history knows who may read a group's messages; readiness
+ * waits until it has read what the topic held at start. Broken records are dead-lettered and change nothing.
+ */
 @ApplicationScoped
 public class MembershipConsumer {
 
     @Inject
     MembershipView view;
+
+    @Inject
+    KafkaClients kafka;
 
     @Produces
     @Singleton
@@ -30,15 +37,8 @@ public class MembershipConsumer {
         return new MembershipView();
     }
 
-    @Incoming("membership")
-    public CompletionStage<Void> apply(Message<String> record) {
-        String key = record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> (String) m.getKey()).orElse(null);
-        try {
-            String value = record.getPayload();
-            view.apply(key, value == null ? null : JsonCodec.decode(value, Membership.class));
-        } catch (ProtocolException e) {
-            // an unreadable membership record changes nothing here; routing dead-letters its copy
-        }
-        return record.ack();
+    void start(@Observes StartupEvent event) {
+        kafka.start(kafka.loop("membership").assign(List.of(Topics.MEMBERSHIP), ConsumerLoop.Start.EARLIEST).catchUp()
+                .handler(TableFold.of(Membership.class, RecordRules::checkMembership, view::apply)));
     }
 }

@@ -1,38 +1,48 @@
 package im.history.messaging;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.common.annotation.Blocking;
+import io.quarkus.runtime.StartupEvent;
 
 import im.history.config.HistoryConfig;
 import im.history.persistence.BatchWriter;
 import im.history.persistence.Migrations;
+import im.pipeline.Batch;
+import im.pipeline.ConsumerLoop;
+import im.pipeline.KafkaClients;
 import im.protocol.ConversationKey;
 import im.protocol.Envelope;
+import im.protocol.ErrorCode;
 import im.protocol.JsonCodec;
 import im.protocol.MessageClass;
 import im.protocol.MessageRules;
 import im.protocol.ProtocolException;
+import im.protocol.Topics;
 
 /**
- * Consumes {@code im.messages.reliable} in its own group ({@code history}) in batches and stores every reliable type.
- * Records that fail the contract's checks are skipped here (routing dead-letters them); a batch that PostgreSQL refuses
- * is retried with backoff until it is stored, so an acknowledged message is never lost and the consumer never dies.
+ * Consumes {@code im.messages.reliable} in its own group ({@code history}), a poll at a time, and stores every reliable
+ * type. A record that breaks the contract (a backend's junk, a record on another partition than its key's) is
+ * dead-lettered here; the failure policy of {@link ConsumerLoop} does the rest: PostgreSQL unavailable is retried for as
+ * long as it lasts without leaving the group, and a record PostgreSQL refuses is isolated and dead-lettered, so an
+ * acknowledged message is never lost and one record never stops storage for everybody.
  */
 @ApplicationScoped
 public class MessageStore {
-    private static final Logger LOG = Logger.getLogger(MessageStore.class);
+    /** The consumer group of history; reset it to rebuild the tables (docs/operations.md). */
+    public static final String GROUP = "history";
+
+    @Inject
+    KafkaClients kafka;
 
     @Inject
     BatchWriter writer;
@@ -46,36 +56,56 @@ public class MessageStore {
     @Inject
     MeterRegistry metrics;
 
-    @Incoming("reliable")
-    @Blocking
-    public void store(ConsumerRecords<String, String> records) throws InterruptedException {
+    private ConsumerLoop loop;
+    private Counter stored;
+
+    void start(@Observes StartupEvent event) {
+        stored = metrics.counter("im.history.stored");
+        loop = kafka.start(kafka.loop("reliable").subscribe(GROUP, List.of(Topics.MESSAGES_RELIABLE))
+                .config("max.poll.records", config.batchSize())
+                .backoff(java.time.Duration.ofMillis(100), config.maxRetryBackoff())
+                .handler(this::store));
+    }
+
+    /** The consumer loop, for operators' tools and tests (rebuild). */
+    public ConsumerLoop loop() {
+        return loop;
+    }
+
+    CompletionStage<?> store(Batch batch) throws Exception {
         migrations.ready().join();
-        List<BatchWriter.Stamped> batch = new ArrayList<>(records.count());
-        for (ConsumerRecord<String, String> record : records) {
+        List<BatchWriter.Stamped> stamped = new ArrayList<>(batch.size());
+        for (ConsumerRecord<String, byte[]> record : batch.records()) {
             try {
-                Envelope envelope = JsonCodec.decode(record.value(), Envelope.class);
-                ConversationKey key = MessageRules.checkEnvelope(envelope);
-                if (envelope.action() != null || envelope.message().type().messageClass() == MessageClass.RELIABLE) {
-                    batch.add(new BatchWriter.Stamped(envelope, key, record.offset()));
-                }
+                stamped.add(check(batch, record));
             } catch (ProtocolException e) {
-                metrics.counter("im.history.skipped", "code", e.code().name()).increment();
+                metrics.counter("im.history.dead_lettered", "code", e.code().name()).increment();
+                batch.deadLetter(record, e);
             }
         }
-        Duration backoff = Duration.ofMillis(100);
-        while (true) {
-            try {
-                int stored = writer.write(batch);
-                metrics.counter("im.history.stored").increment(stored);
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf("batch of %d not stored, retrying in %s: %s", batch.size(), backoff, e.toString());
-                metrics.counter("im.history.store.retries").increment();
-                Thread.sleep(backoff.toMillis());
-                backoff = backoff.multipliedBy(2).compareTo(config.maxRetryBackoff()) > 0
-                        ? config.maxRetryBackoff()
-                        : backoff.multipliedBy(2);
-            }
+        stored.increment(writer.write(stamped));
+        return null;
+    }
+
+    /** The contract's checks for a record of the reliable topic, whoever wrote it. */
+    private static BatchWriter.Stamped check(Batch batch, ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "a message record needs a value");
         }
+        Envelope envelope = JsonCodec.decode(record.value(), Envelope.class);
+        ConversationKey key = MessageRules.checkEnvelope(envelope);
+        if (!key.value().equals(record.key())) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST,
+                    "record key " + record.key() + " is not the conversation key " + key.value());
+        }
+        if (!batch.isOnKeyPartition(record)) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "record written to partition " + record.partition()
+                    + ", not its key's: orderKeys of a conversation come from one partition");
+        }
+        if (envelope.action() == null && envelope.message().type().messageClass() != MessageClass.RELIABLE) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, envelope.message().type().wireName()
+                    + " messages belong on " + envelope.message().type().messageClass().topic());
+        }
+        return new BatchWriter.Stamped(envelope, key, record.offset());
     }
 }

@@ -9,6 +9,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 
 import im.edge.BearerTokens;
+import im.edge.Params;
 import im.history.messaging.ReceiptPublisher;
 import im.history.service.Access;
 import im.history.service.HistoryQueries;
@@ -49,19 +50,21 @@ public class ConversationResource {
     String authorization;
 
     @GET
-    public HistoryQueries.ConversationList list(@QueryParam("cursor") String cursor, @QueryParam("since") Long since,
-            @QueryParam("limit") Integer limit) {
-        return queries.conversations(tokens.userOf(authorization), cursor, since, limit);
+    public HistoryQueries.ConversationList list(@QueryParam("cursor") String cursor, @QueryParam("since") String since,
+            @QueryParam("limit") String limit) {
+        return queries.conversations(tokens.userOf(authorization), Params.text(cursor, "cursor", 200),
+                Params.optionalLong(since, "since"), Params.optionalInt(limit, "limit"));
     }
 
     @GET
     @Path("/{type}/{id}/messages")
     public HistoryQueries.Page messages(@PathParam("type") String type, @PathParam("id") String id,
-            @QueryParam("before") Long before, @QueryParam("after") Long after, @QueryParam("limit") Integer limit) {
+            @QueryParam("before") String before, @QueryParam("after") String after, @QueryParam("limit") String limit) {
         String userId = tokens.userOf(authorization);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
-        return queries.history(key, before, after, limit);
+        return queries.history(key, Params.optionalLong(before, "before"), Params.optionalLong(after, "after"),
+                Params.optionalInt(limit, "limit"));
     }
 
     @POST
@@ -81,10 +84,11 @@ public class ConversationResource {
     @GET
     @Path("/{type}/{id}/receipts")
     public HistoryQueries.Receipts receipts(@PathParam("type") String type, @PathParam("id") String id,
-            @QueryParam("orderKey") Long orderKey) {
+            @QueryParam("orderKey") String orderKeyParam) {
         String userId = tokens.userOf(authorization);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
+        Long orderKey = Params.optionalLong(orderKeyParam, "orderKey");
         if (orderKey == null || orderKey < 0) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "orderKey required");
         }

@@ -23,6 +23,9 @@ public class InternalResource {
     @Path("/messages/{messageId}")
     @Transactional
     public StoredMessage message(@PathParam("messageId") String messageId) {
+        if (!im.protocol.Ids.isValid(messageId, im.protocol.Limits.MESSAGE_ID_MAX)) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "no such message");
+        }
         MessageEntity row = MessageEntity.findById(messageId);
         if (row == null) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + messageId);

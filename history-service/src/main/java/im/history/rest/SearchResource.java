@@ -7,6 +7,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
 
 import im.edge.BearerTokens;
+import im.edge.Params;
 import im.history.service.HistoryQueries;
 
 /** {@code GET /v1/search?q=}: PostgreSQL full-text search over text and searchedContent of the caller's conversations. */
@@ -23,7 +24,7 @@ public class SearchResource {
     String authorization;
 
     @GET
-    public HistoryQueries.SearchResult search(@QueryParam("q") String q, @QueryParam("limit") Integer limit) {
-        return queries.search(tokens.userOf(authorization), q, limit);
+    public HistoryQueries.SearchResult search(@QueryParam("q") String q, @QueryParam("limit") String limit) {
+        return queries.search(tokens.userOf(authorization), Params.text(q, "q", 200), Params.optionalInt(limit, "limit"));
     }
 }

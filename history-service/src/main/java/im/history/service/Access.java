@@ -1,9 +1,11 @@
 package im.history.service;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,7 +49,9 @@ public class Access {
     private boolean hasEnteredRoom(String userId, String roomId) {
         try {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                    URI.create(config.routingUrl() + "/v1/routing/presence/" + userId)).timeout(Duration.ofSeconds(3)).build(),
+                    URI.create(config.routingUrl() + "/v1/routing/presence/"
+                            + URLEncoder.encode(userId, StandardCharsets.UTF_8).replace("+", "%20")))
+                    .timeout(Duration.ofSeconds(3)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new ProtocolException(ErrorCode.UNAVAILABLE, "room membership is unknown right now");

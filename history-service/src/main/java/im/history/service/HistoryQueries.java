@@ -76,13 +76,6 @@ public class HistoryQueries {
     @Transactional
     public ConversationList conversations(String userId, String cursor, Long since, Integer limit) {
         int size = pageSize(limit);
-        List<String> keys = new ArrayList<>();
-        keys.addAll(em().createQuery("select p.conversationKey from ConversationParticipant p where p.userId = :u",
-                String.class).setParameter("u", userId).getResultList());
-        membership.groupsOf(userId).forEach(group -> keys.add("group/" + group));
-        if (keys.isEmpty()) {
-            return new ConversationList(List.of(), null);
-        }
         long afterUpdated = Long.MAX_VALUE;
         String afterKey = "";
         if (cursor != null) {
@@ -93,6 +86,13 @@ public class HistoryQueries {
             } catch (RuntimeException e) {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST, "malformed cursor");
             }
+        }
+        List<String> keys = new ArrayList<>();
+        keys.addAll(em().createQuery("select p.conversationKey from ConversationParticipant p where p.userId = :u",
+                String.class).setParameter("u", userId).getResultList());
+        membership.groupsOf(userId).forEach(group -> keys.add("group/" + group));
+        if (keys.isEmpty()) {
+            return new ConversationList(List.of(), null);
         }
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em().createNativeQuery("select conversation_key, last_message_id, updated_at from conversation "
@@ -144,6 +144,7 @@ public class HistoryQueries {
         if (query == null || query.isBlank() || query.length() > 200) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "q must be 1-200 characters");
         }
+        int size = pageSize(limit);
         List<String> keys = new ArrayList<>(em().createQuery(
                 "select p.conversationKey from ConversationParticipant p where p.userId = :u", String.class)
                 .setParameter("u", userId).getResultList());
@@ -155,7 +156,7 @@ public class HistoryQueries {
         @SuppressWarnings("unchecked")
         List<String> ids = em().createNativeQuery("select message_id from message where conversation_key in (:keys) "
                 + "and revoked_at is null and search_vector @@ plainto_tsquery('simple', :q) order by sent_at desc limit :lim")
-                .setParameter("keys", keys).setParameter("q", query).setParameter("lim", pageSize(limit)).getResultList();
+                .setParameter("keys", keys).setParameter("q", query).setParameter("lim", size).getResultList();
         List<Message> messages = new ArrayList<>();
         for (String id : ids) {
             MessageEntity row = MessageEntity.findById(id);
