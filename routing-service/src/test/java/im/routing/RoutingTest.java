@@ -37,6 +37,7 @@ import im.protocol.Sender;
 import im.protocol.Topics;
 import im.testkit.EmbeddedKafka;
 import im.testkit.KafkaResource;
+import im.testkit.PoisonRecords;
 import im.testkit.TopicProbe;
 
 /**
@@ -455,5 +456,81 @@ class RoutingTest {
         assertThat(liveNodesOf(unique("nobody"))).isEmpty();
         assertThat(RestAssured.get("/v1/routing/groups/{groupId}/members", unique("no-group")).then().statusCode(200)
                 .extract().jsonPath().getList("", String.class)).isEmpty();
+    }
+
+    private static void assertDeadLettered(TopicProbe dlq, List<PoisonRecords.Written> written, String by) {
+        for (PoisonRecords.Written poison : written) {
+            ConsumerRecord<String, String> dead = dlq.await(r -> poison.topic().equals(header(r, RecordHeaders.ORIGIN_TOPIC))
+                    && String.valueOf(poison.partition()).equals(header(r, RecordHeaders.ORIGIN_PARTITION))
+                    && String.valueOf(poison.offset()).equals(header(r, RecordHeaders.ORIGIN_OFFSET)));
+            assertThat(header(dead, RecordHeaders.ERROR)).as(poison.kind()).isEqualTo("INVALID_REQUEST");
+            assertThat(header(dead, RecordHeaders.ERROR_DETAIL)).as(poison.kind()).isNotBlank();
+            assertThat(header(dead, RecordHeaders.DEAD_LETTERED_BY)).as(poison.kind()).isEqualTo(by);
+        }
+    }
+
+    @Test
+    void everyKindOfPoisonMessage_isDeadLettered_andTheGoodMessageAfterItIsDelivered() {
+        Node node = Node.fresh("n-p", 11);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(node, alice, bob);
+        Envelope valid = text(alice, ConversationType.PEER, bob, "valid");
+        String key = valid.conversationKey();
+        String json = JsonCodec.encode(valid);
+        Map<String, String> kinds = PoisonRecords.jsonKinds(json,
+                j -> j.replace("\"clientMsgId\"", "\"mentions\":{\"userIds\":[null]},\"clientMsgId\""),
+                j -> j.replace("\"valid\"", "\"a\\u0000b\""), j -> j.replace(valid.messageId(), "m".repeat(65)));
+        kinds.put("unknown priority", json.replace("\"clientMsgId\"", "\"priority\":\"urgent\",\"clientMsgId\""));
+        kinds.put("no value", null);
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES);
+                TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
+            List<PoisonRecords.Written> written = new java.util.ArrayList<>(
+                    PoisonRecords.write(kafka(), Topics.MESSAGES_RELIABLE, key, kinds));
+            int other = (written.get(0).partition() + 1) % 4;
+            Envelope misplaced = text(alice, ConversationType.PEER, bob, "misplaced");
+            written.add(PoisonRecords.writeTo(kafka(), Topics.MESSAGES_RELIABLE, other, key, JsonCodec.encode(misplaced)));
+            Envelope good = text(alice, ConversationType.PEER, bob, "good after poison");
+            produce(Topics.MESSAGES_RELIABLE, good);
+
+            assertThat(awaitDelivery(deliveries, good, node).userIds()).containsExactlyInAnyOrder(alice, bob);
+            assertDeadLettered(dlq, written, "routing-service/reliable");
+            assertThat(deliveriesTo(deliveries, node, misplaced)).isEmpty();
+        }
+    }
+
+    @Test
+    void poisonPresenceAndMembershipRecords_areDeadLettered_andRoutingGoesOn() {
+        Node node = Node.fresh("n-q", 12);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(node, alice);
+        String userKey = Presence.userKey(bob, node.id());
+        String validPresence = JsonCodec.encode(new Presence(1, Presence.KIND_USER, node.id(), node.slot(), node.epoch(),
+                bob, 1, List.of("r1"), System.currentTimeMillis()));
+        Map<String, String> presenceKinds = PoisonRecords.jsonKinds(validPresence,
+                j -> j.replace("[\"r1\"]", "[null]"), j -> j.replace("\"r1\"", "\"r\\u0000\""),
+                j -> j.replace("\"r1\"", "\"" + "r".repeat(40) + "\""));
+        presenceKinds.put("another user's entry under this key", validPresence.replace(bob, alice));
+        String groupId = unique("g");
+        String validMember = JsonCodec.encode(new Membership(1, Membership.KIND_MEMBER, groupId, bob, null, null, 1));
+        Map<String, String> membershipKinds = PoisonRecords.jsonKinds(validMember, j -> j.replace("\"userId\":\"" + bob + "\"",
+                "\"userId\":[null]"), j -> j.replace(bob, bob + "\\u0000"),
+                j -> j.replace(groupId, "g".repeat(40)));
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES);
+                TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
+            List<PoisonRecords.Written> presence = PoisonRecords.write(kafka(), Topics.PRESENCE, userKey, presenceKinds);
+            List<PoisonRecords.Written> membership = PoisonRecords.write(kafka(), Topics.MEMBERSHIP,
+                    Membership.memberKey(groupId, bob), membershipKinds);
+            online(bob, node, System.currentTimeMillis());
+            awaitPresence(bob, node);
+            group(groupId, alice, bob);
+
+            Envelope afterwards = text(alice, ConversationType.GROUP, groupId, "tables still fold");
+            produce(Topics.MESSAGES_RELIABLE, afterwards);
+            assertThat(awaitDelivery(deliveries, afterwards, node).userIds()).containsExactlyInAnyOrder(alice, bob);
+            assertDeadLettered(dlq, presence, "routing-service/presence");
+            assertDeadLettered(dlq, membership, "routing-service/membership");
+        }
     }
 }

@@ -30,10 +30,14 @@ public interface RoutingConfig {
     long maxTrackedConversations();
 
     /**
-     * Records of one topic whose deliveries may be on their way to Kafka at once. Routing does not wait for each record's
-     * deliveries before it takes the next (that would cap a topic at one record per produce round trip); past this many it
-     * waits, so memory stays bounded. A record's offset is committed only once all its deliveries are written.
+     * Polls of one topic whose deliveries may be on their way to Kafka at once. Routing does not wait for a poll's
+     * deliveries before it takes the next (that would cap a topic at one poll per produce round trip); past this many it
+     * waits. A poll's offsets are committed only once all its deliveries are written.
      */
-    @WithDefault("4096")
-    int maxInFlight();
+    @WithDefault("8")
+    int maxInFlightPolls();
+
+    /** Most messages per conversation whose senders asked for receipts that routing remembers (the oldest give way). */
+    @WithDefault("1000")
+    int maxReceiptRequestsPerConversation();
 }

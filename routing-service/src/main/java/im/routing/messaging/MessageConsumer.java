@@ -1,6 +1,7 @@
 package im.routing.messaging;
 
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -9,28 +10,25 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.quarkus.runtime.StartupEvent;
 
+import im.pipeline.Batch;
+import im.pipeline.KafkaClients;
+import im.pipeline.KafkaSender;
 import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.Delivery;
@@ -44,19 +42,24 @@ import im.protocol.Topics;
 import im.routing.config.RoutingConfig;
 
 /**
- * Consumes the three message topics in the {@code routing} group. Each record is checked like a request at the gateway (a
- * backend may have produced it), deduplicated by sender and clientMsgId, stamped with its orderKey (its offset) and the
- * conversation's previous orderKey, and handed to the nodes that hold recipients. A record that fails the checks is nacked
- * with {@code im-error} headers and lands in {@code im.dlq}; the partition moves on.
+ * Consumes the three message topics in the {@code routing} group, one poll loop per topic (so a barrage flood never
+ * queues reliable messages behind it), once the presence and membership tables are loaded. Each record is checked like a
+ * request at the gateway (a backend may have produced it), deduplicated by sender and clientMsgId, stamped with its
+ * orderKey (its offset) and the conversation's previous orderKey, and handed to the nodes that hold recipients. A record
+ * that fails the checks is dead-lettered and the partition moves on; a poll is done (its offsets committable) once Kafka
+ * has all its deliveries, and several polls may be on their way at once.
  */
 @ApplicationScoped
 public class MessageConsumer {
+
+    /** The consumer group of every routing instance. */
+    public static final String GROUP = "routing";
 
     @Inject
     Router router;
 
     @Inject
-    TableCatchUp tables;
+    TableConsumers tables;
 
     @Inject
     RoutingConfig config;
@@ -65,11 +68,9 @@ public class MessageConsumer {
     MeterRegistry metrics;
 
     @Inject
-    @Channel("deliveries-out")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
-    Emitter<String> deliveries;
+    KafkaClients kafka;
 
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private KafkaSender deliveries;
     private final Map<MessageClass, Counter> routed = new EnumMap<>(MessageClass.class);
     private Counter deliveriesWritten;
     private Cache<String, Long> lastOrderKey;
@@ -86,80 +87,99 @@ public class MessageConsumer {
         seenClientMsgIds = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
                 .expireAfterWrite(config.dedupeWindow()).build();
         receiptRequests = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations() / 10)
-                .expireAfterAccess(java.time.Duration.ofDays(1)).build();
+                .expireAfterAccess(Duration.ofDays(1)).build();
     }
 
-    @Incoming("reliable")
-    public CompletionStage<Void> reliable(Message<String> record) {
-        return route(record, MessageClass.RELIABLE);
-    }
-
-    @Incoming("signal")
-    public CompletionStage<Void> signal(Message<String> record) {
-        return route(record, MessageClass.SIGNAL);
-    }
-
-    @Incoming("barrage")
-    public CompletionStage<Void> barrage(Message<String> record) {
-        return route(record, MessageClass.BARRAGE);
-    }
-
-    private CompletionStage<Void> route(Message<String> record, MessageClass topicClass) {
-        if (!tables.isCaughtUp()) {
-            // presence and membership are still loading: routing now would find nobody online
-            return tables.caughtUp().thenCompose(v -> route(record, topicClass));
-        }
-        IncomingKafkaRecordMetadata<?, ?> meta = record.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
-        Envelope envelope;
-        ConversationKey key;
-        try {
-            envelope = JsonCodec.decode(record.getPayload(), Envelope.class);
-            key = MessageRules.checkEnvelope(envelope);
-            MessageClass recordClass = envelope.action() != null
-                    ? MessageClass.RELIABLE
-                    : envelope.message().type().messageClass();
-            if (recordClass != topicClass) {
-                String what = envelope.action() != null
-                        ? envelope.action().type() + " actions"
-                        : envelope.message().type().wireName() + " messages";
-                throw new ProtocolException(ErrorCode.INVALID_REQUEST,
-                        what + " belong on " + recordClass.topic() + ", not " + meta.getTopic());
+    void start(@Observes StartupEvent event) {
+        deliveries = kafka.producer("deliveries", Map.of("linger.ms", 1, "compression.type", "lz4"));
+        // presence and membership first: routing earlier would find nobody online and silently drop online deliveries
+        tables.loaded().thenRun(() -> {
+            for (MessageClass messageClass : MessageClass.values()) {
+                kafka.start(kafka.loop(messageClass.name().toLowerCase(java.util.Locale.ROOT))
+                        .subscribe(GROUP, List.of(messageClass.topic())).maxInFlight(config.maxInFlightPolls())
+                        .handler(batch -> route(batch, messageClass)));
             }
-            if (!key.value().equals(meta.getKey())) {
-                throw new ProtocolException(ErrorCode.INVALID_REQUEST,
-                        "record key " + meta.getKey() + " is not the conversation key " + key.value());
+        });
+    }
+
+    /** Routes a poll: completes when Kafka has every delivery of it. */
+    CompletionStage<?> route(Batch batch, MessageClass topicClass) {
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : batch.records()) {
+            try {
+                route(batch, record, topicClass, sends);
+            } catch (ProtocolException e) {
+                metrics.counter("im.routing.dead_lettered", "code", e.code().name()).increment();
+                batch.deadLetter(record, e);
             }
-        } catch (ProtocolException e) {
-            metrics.counter("im.routing.dead_lettered", "code", e.code().name()).increment();
-            return deadLetter(record, e);
         }
-        long offset = meta.getOffset();
+        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+    }
+
+    private void route(Batch batch, ConsumerRecord<String, byte[]> record, MessageClass topicClass,
+            List<CompletableFuture<?>> sends) {
+        Envelope envelope = check(batch, record, topicClass);
+        ConversationKey key = ConversationKey.parse(envelope.conversationKey());
+        long offset = record.offset();
         if (envelope.action() != null) {
-            return deliver(record, routeAction(envelope, key));
+            deliver(routeAction(envelope, key), sends);
+            return;
         }
         if (topicClass != MessageClass.RELIABLE
                 && System.currentTimeMillis() - envelope.timestamp() > config.onlineOnlyMaxAge().toMillis()) {
             // signal and barrage are online-only: a replayed old command must not reach today's sessions
             metrics.counter("im.routing.expired", "class", topicClass.name()).increment();
-            return record.ack();
+            return;
         }
         String stream = topicClass.name() + '\n' + key.value();
         if (isRetry(envelope, stream, offset)) {
             metrics.counter("im.routing.deduplicated").increment();
-            return record.ack();
+            return;
         }
         // a record seen again after a rebalance must not name itself, or a later record, as its predecessor
         Long before = lastOrderKey.getIfPresent(stream);
         Long previous = before != null && before < offset ? before : null;
         lastOrderKey.asMap().merge(stream, offset, Math::max);
         if (Boolean.TRUE.equals(envelope.receipt())) {
-            receiptRequests.get(key.value(), k -> new ConcurrentLinkedDeque<>())
-                    .add(new ReceiptRequest(offset, envelope.sender().id()));
+            ConcurrentLinkedDeque<ReceiptRequest> requests = receiptRequests.get(key.value(),
+                    k -> new ConcurrentLinkedDeque<>());
+            requests.add(new ReceiptRequest(offset, envelope.sender().id()));
+            while (requests.size() > config.maxReceiptRequestsPerConversation()) {
+                requests.pollFirst(); // bounded: the oldest requests give way
+            }
         }
         List<Router.Target> targets = router.route(envelope, key,
                 Router.Payload.of(envelope.toMessage().withOrder(offset, previous)));
         routed.get(topicClass).increment();
-        return deliver(record, targets);
+        deliver(targets, sends);
+    }
+
+    /** The contract's checks for a message record, whoever wrote it; a broken one is refused with its reason. */
+    private static Envelope check(Batch batch, ConsumerRecord<String, byte[]> record, MessageClass topicClass) {
+        if (record.value() == null) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "a message record needs a value");
+        }
+        Envelope envelope = JsonCodec.decode(record.value(), Envelope.class);
+        ConversationKey key = MessageRules.checkEnvelope(envelope);
+        MessageClass recordClass = envelope.action() != null
+                ? MessageClass.RELIABLE
+                : envelope.message().type().messageClass();
+        if (recordClass != topicClass) {
+            String what = envelope.action() != null
+                    ? envelope.action().type() + " actions"
+                    : envelope.message().type().wireName() + " messages";
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST,
+                    what + " belong on " + recordClass.topic() + ", not " + record.topic());
+        }
+        if (!key.value().equals(record.key())) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST,
+                    "record key " + record.key() + " is not the conversation key " + key.value());
+        }
+        if (!batch.isOnKeyPartition(record)) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "record written to partition " + record.partition()
+                    + ", not its key's: a conversation's order is one partition's order");
+        }
+        return envelope;
     }
 
     /** A message sent with {@code receipt: true}: its sender hears about receipts up to it. */
@@ -194,25 +214,13 @@ public class MessageConsumer {
                         new Delivery.Receipt(action.orderKey(), envelope.sender().id(), action.kind())));
     }
 
-    /**
-     * Hands the deliveries to the producer and lets the next record in at once: the record is acked (its offset becomes
-     * committable) when Kafka has every delivery, nacked into the DLQ if Kafka refuses one. The producer keeps the order of
-     * deliveries per node partition, so pipelining changes no order; past {@code max-in-flight} records the channel waits.
-     */
-    private CompletionStage<Void> deliver(Message<String> record, List<Router.Target> targets) {
-        if (targets.isEmpty()) {
-            return record.ack();
+    /** Hands the deliveries to the producer; the poll completes when Kafka has them all. */
+    private void deliver(List<Router.Target> targets, List<CompletableFuture<?>> sends) {
+        for (Router.Target target : targets) {
+            sends.add(deliveries.send(new ProducerRecord<>(Topics.DELIVERIES, target.slot(), target.nodeId(),
+                    JsonCodec.encodeBytes(target.delivery()))));
+            deliveriesWritten.increment();
         }
-        CompletableFuture<?>[] sends = new CompletableFuture<?>[targets.size()];
-        for (int i = 0; i < targets.size(); i++) {
-            sends[i] = send(targets.get(i));
-        }
-        inFlight.incrementAndGet();
-        CompletableFuture<Void> done = CompletableFuture.allOf(sends).handle((v, failure) -> {
-            inFlight.decrementAndGet();
-            return failure;
-        }).thenCompose(failure -> failure == null ? record.ack() : record.nack(failure));
-        return inFlight.get() > config.maxInFlight() ? done : CompletableFuture.completedFuture(null);
     }
 
     /** Whether the same sender already sent this clientMsgId in this conversation (a retry through any node). */
@@ -223,30 +231,5 @@ public class MessageConsumer {
         String dedupeKey = stream + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId();
         Long first = seenClientMsgIds.asMap().putIfAbsent(dedupeKey, offset);
         return first != null && first != offset;
-    }
-
-    private CompletableFuture<Void> send(Router.Target target) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Message<String> message = Message.of(JsonCodec.encode(target.delivery()))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(target.nodeId())
-                        .withTopic(Topics.DELIVERIES).withPartition(target.slot()).build())
-                .withAck(() -> {
-                    done.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(failure -> {
-                    done.completeExceptionally(failure);
-                    return CompletableFuture.completedFuture(null);
-                });
-        deliveries.send(message);
-        deliveriesWritten.increment();
-        return done;
-    }
-
-    static CompletionStage<Void> deadLetter(Message<?> record, ProtocolException failure) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(im.protocol.RecordHeaders.ERROR, failure.code().name().getBytes(StandardCharsets.UTF_8));
-        headers.add(im.protocol.RecordHeaders.ERROR_DETAIL, failure.getMessage().getBytes(StandardCharsets.UTF_8));
-        return record.nack(failure, Metadata.of(OutgoingKafkaRecordMetadata.builder().withHeaders(headers).build()));
     }
 }

@@ -1,35 +1,36 @@
 package im.routing.messaging;
 
 import java.util.List;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.reactive.messaging.kafka.Record;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
-import im.protocol.JsonCodec;
+import im.pipeline.ConsumerLoop;
+import im.pipeline.KafkaClients;
+import im.pipeline.TableFold;
 import im.protocol.Membership;
 import im.protocol.MembershipView;
 import im.protocol.Presence;
-import im.protocol.ProtocolException;
+import im.protocol.RecordRules;
+import im.protocol.Topics;
 import im.routing.config.RoutingConfig;
 import im.routing.presence.PresenceTable;
 
 /**
  * Folds the compacted {@code im.presence} and {@code im.membership} topics into this instance's tables. Every routing
- * instance reads both topics whole (its own generated consumer group), so any instance can route any conversation.
+ * instance reads both topics whole (every partition, from the beginning, no group), so any instance can route any
+ * conversation; message routing waits until both have read what the topics held at start ({@link #loaded()}): routing
+ * earlier would find nobody online. Broken records are dead-lettered and change nothing.
  */
 @ApplicationScoped
 public class TableConsumers {
@@ -45,12 +46,9 @@ public class TableConsumers {
     RoutingConfig config;
 
     @Inject
-    TableCatchUp catchUp;
+    KafkaClients kafka;
 
-    @Inject
-    @Channel("presence-cleanup")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
-    Emitter<Record<String, String>> cleanup;
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
     @Produces
     @Singleton
@@ -58,30 +56,22 @@ public class TableConsumers {
         return new MembershipView();
     }
 
-    @Incoming("presence")
-    public CompletionStage<Void> presence(Message<String> record) {
-        try {
-            String value = record.getPayload();
-            presence.apply(keyOf(record), value == null ? null : JsonCodec.decode(value, Presence.class));
-            return record.ack();
-        } catch (ProtocolException e) {
-            return MessageConsumer.deadLetter(record, e);
-        } finally {
-            seen(record);
-        }
+    void start(@Observes StartupEvent event) {
+        ConsumerLoop presenceLoop = kafka.start(kafka.loop("presence")
+                .assign(List.of(Topics.PRESENCE), ConsumerLoop.Start.EARLIEST).catchUp()
+                .handler(TableFold.of(Presence.class, RecordRules::checkPresence, presence::apply)));
+        ConsumerLoop membershipLoop = kafka.start(kafka.loop("membership")
+                .assign(List.of(Topics.MEMBERSHIP), ConsumerLoop.Start.EARLIEST).catchUp()
+                .handler(TableFold.of(Membership.class, RecordRules::checkMembership, membership::apply)));
+        CompletableFuture.allOf(presenceLoop.caughtUp(), membershipLoop.caughtUp()).thenRun(() -> {
+            LOG.info("presence and membership tables loaded: routing");
+            loaded.complete(null);
+        });
     }
 
-    @Incoming("membership")
-    public CompletionStage<Void> membership(Message<String> record) {
-        try {
-            String value = record.getPayload();
-            membership.apply(keyOf(record), value == null ? null : JsonCodec.decode(value, Membership.class));
-            return record.ack();
-        } catch (ProtocolException e) {
-            return MessageConsumer.deadLetter(record, e);
-        } finally {
-            seen(record);
-        }
+    /** Completes once both tables hold what their topics held when this instance started. */
+    public CompletableFuture<Void> loaded() {
+        return loaded;
     }
 
     /** Forgets nodes that have been silent too long and tombstones their entries, so the compacted topic forgets too. */
@@ -90,16 +80,7 @@ public class TableConsumers {
         List<String> keys = presence.purgeSilentNodes(config.ghostPurgeAfter().toMillis());
         if (!keys.isEmpty()) {
             LOG.infof("purging %d presence entries of silent gateway nodes", keys.size());
-            keys.forEach(key -> cleanup.send(Record.of(key, null)));
+            keys.forEach(key -> kafka.reliable().send(new ProducerRecord<>(Topics.PRESENCE, key, null)));
         }
-    }
-
-    private void seen(Message<String> record) {
-        record.getMetadata(IncomingKafkaRecordMetadata.class)
-                .ifPresent(m -> catchUp.seen(m.getTopic(), m.getPartition(), m.getOffset()));
-    }
-
-    private static String keyOf(Message<String> record) {
-        return record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> (String) m.getKey()).orElse(null);
     }
 }

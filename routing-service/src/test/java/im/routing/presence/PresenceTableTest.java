@@ -50,8 +50,13 @@ class PresenceTableTest {
             }
 
             @Override
-            public int maxInFlight() {
-                return 16;
+            public int maxInFlightPolls() {
+                return 8;
+            }
+
+            @Override
+            public int maxReceiptRequestsPerConversation() {
+                return 1000;
             }
         };
         now = System.currentTimeMillis();
