@@ -123,7 +123,10 @@ class GatewayRestTest {
     void readiness_waitsForThePositionInThisNodesDeliveriesPartition() {
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> given()
                 .get("/q/health/ready").then().statusCode(200)
-                .body("checks.find { it.name == 'gateway-deliveries' }.status", equalTo("UP"))
-                .body("checks.find { it.name == 'gateway-deliveries' }.data.position", notNullValue()));
+                .body("checks.find { it.name == 'kafka-pipelines' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'kafka-pipelines' }.data.deliveries",
+                        org.hamcrest.Matchers.startsWith("RUNNING: reading [im.deliveries-5 from "))
+                .body("checks.find { it.name == 'kafka-pipelines' }.data.membership",
+                        org.hamcrest.Matchers.startsWith("RUNNING")));
     }
 }

@@ -374,7 +374,9 @@ public final class ConsumerLoop implements AutoCloseable {
                             }
                         });
                     }
-                    setState(State.RUNNING, "reading " + partitions.size() + " partitions");
+                    setState(State.RUNNING, partitions.size() > 4
+                            ? "reading " + partitions.size() + " partitions"
+                            : "reading " + partitions.stream().map(p -> p + " from " + consumer.position(p)).toList());
                     updateCatchUp();
                 }
                 return;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -132,9 +133,19 @@ public final class JsonCodec {
      * null when there is none or the JSON is not an object.
      */
     public static String requestIdOf(String json) {
-        try {
-            JsonNode id = MAPPER.readTree(json).get("id");
-            return id != null && id.isTextual() && Text.isValid(id.asText()) ? id.asText() : null;
+        try (JsonParser parser = MAPPER.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("id".equals(field)) {
+                    return value == JsonToken.VALUE_STRING && Text.isValid(parser.getText()) ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+            return null;
         } catch (IOException | RuntimeException e) {
             return null;
         }

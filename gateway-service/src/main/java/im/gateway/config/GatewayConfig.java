@@ -64,6 +64,28 @@ public interface GatewayConfig {
     /** The dev-only token endpoint. */
     DevTokens devTokens();
 
+    /** Bounds on what one user or session may ask of this node. */
+    Limits limits();
+
+    /** Per-user rates and per-session bounds besides the send rate (Bucket4j buckets, per node). */
+    interface Limits {
+        /** Receipts one user may send per second. */
+        @WithDefault("20")
+        int receiptsPerSecond();
+
+        /** Rooms one user may enter per second. */
+        @WithDefault("5")
+        int roomEntriesPerSecond();
+
+        /** Groups one user may create per minute. */
+        @WithDefault("10")
+        int groupsPerMinute();
+
+        /** Rooms one session may have entered at once. */
+        @WithDefault("50")
+        int roomsPerSession();
+    }
+
     /** POST /v1/auth/token: signs tokens for anybody, so it is for local development only. */
     interface DevTokens {
         /** Whether the endpoint answers; off unless a local profile turns it on. */

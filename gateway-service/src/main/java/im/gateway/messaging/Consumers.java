@@ -1,35 +1,42 @@
 package im.gateway.messaging;
 
-import java.util.concurrent.CompletionStage;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
-import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.quarkus.runtime.StartupEvent;
 
+import im.gateway.config.GatewayConfig;
 import im.gateway.session.Delivering;
+import im.pipeline.Batch;
+import im.pipeline.ConsumerLoop;
+import im.pipeline.KafkaClients;
+import im.pipeline.TableFold;
 import im.protocol.Broadcast;
 import im.protocol.Delivery;
 import im.protocol.JsonCodec;
 import im.protocol.Membership;
 import im.protocol.MembershipView;
 import im.protocol.ProtocolException;
+import im.protocol.RecordRules;
+import im.protocol.Topics;
 
 /**
- * What this node reads from Kafka: its own slice of {@code im.deliveries} (the partition of its slot), every broadcast,
- * and the whole membership table. A record that cannot be read is nacked and lands in {@code im.dlq} (failure-strategy in
- * application.properties); it never stops the channel.
+ * What this node reads from Kafka, each on a poll loop with the system's one failure policy: its own slice of
+ * {@code im.deliveries} (the partition of its slot, from the end), every broadcast (from now on) and the whole membership
+ * table (from the beginning; the node is ready only once it is loaded, so a group send never sees an empty table). A
+ * record that cannot be read is dead-lettered on its own and the rest of its poll is pushed.
  */
 @ApplicationScoped
 public class Consumers {
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Consumers.class);
 
     @Inject
     Delivering delivering;
@@ -38,7 +45,12 @@ public class Consumers {
     MembershipView membership;
 
     @Inject
-    DeadLetters deadLetters;
+    KafkaClients kafka;
+
+    @Inject
+    GatewayConfig config;
+
+    private ConsumerLoop membershipLoop;
 
     @Produces
     @Singleton
@@ -46,43 +58,45 @@ public class Consumers {
         return new MembershipView();
     }
 
-    /**
-     * A whole poll of this node's deliveries at once: one hand-over from the Kafka thread per poll instead of one per record
-     * keeps pushes flowing while the node is busy taking sends. A record that cannot be read goes to {@code im.dlq} on its
-     * own; the rest of the batch is pushed.
-     */
-    @Incoming("deliveries")
-    public CompletionStage<Void> deliver(KafkaRecordBatch<String, String> batch) {
-        for (KafkaRecord<String, String> record : batch) {
+    void start(@Observes StartupEvent event) {
+        membershipLoop = kafka.start(kafka.loop("membership").assign(List.of(Topics.MEMBERSHIP), ConsumerLoop.Start.EARLIEST)
+                .catchUp().handler(TableFold.of(Membership.class, RecordRules::checkMembership, membership::apply)));
+        kafka.start(kafka.loop("deliveries")
+                .assignPartitions(List.of(new TopicPartition(Topics.DELIVERIES, config.nodeSlot())),
+                        ConsumerLoop.Start.LATEST)
+                .config("max.poll.records", 1000).pollTimeout(java.time.Duration.ofMillis(100)).handler(this::deliver));
+        kafka.start(kafka.loop("broadcast").assign(List.of(Topics.BROADCAST), ConsumerLoop.Start.LATEST)
+                .handler(this::broadcast));
+    }
+
+    /** Completes once the membership table holds what the topic held when the node started. */
+    public CompletableFuture<Void> membershipLoaded() {
+        return membershipLoop.caughtUp();
+    }
+
+    private CompletableFuture<?> deliver(Batch batch) {
+        for (ConsumerRecord<String, byte[]> record : batch.records()) {
             try {
-                delivering.deliver(JsonCodec.decode(record.getPayload(), Delivery.class));
+                Delivery delivery = JsonCodec.decode(record.value(), Delivery.class);
+                RecordRules.checkDelivery(delivery);
+                delivering.deliver(delivery);
             } catch (ProtocolException e) {
-                LOG.warnf("unreadable delivery sent to the DLQ: %s", e.getMessage());
-                deadLetters.send(record, e);
+                batch.deadLetter(record, e);
             }
         }
-        return batch.ack();
+        return null;
     }
 
-    @Incoming("broadcast")
-    public CompletionStage<Void> broadcast(Message<String> message) {
-        try {
-            delivering.broadcast(JsonCodec.decode(message.getPayload(), Broadcast.class));
-            return message.ack();
-        } catch (ProtocolException e) {
-            return DeadLetters.nack(message, e);
+    private CompletableFuture<?> broadcast(Batch batch) {
+        for (ConsumerRecord<String, byte[]> record : batch.records()) {
+            try {
+                Broadcast broadcast = JsonCodec.decode(record.value(), Broadcast.class);
+                RecordRules.checkBroadcast(broadcast);
+                delivering.broadcast(broadcast);
+            } catch (ProtocolException e) {
+                batch.deadLetter(record, e);
+            }
         }
-    }
-
-    @Incoming("membership")
-    public CompletionStage<Void> membership(Message<String> message) {
-        try {
-            String key = message.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> (String) m.getKey()).orElse(null);
-            String value = message.getPayload();
-            membership.apply(key, value == null ? null : JsonCodec.decode(value, Membership.class));
-            return message.ack();
-        } catch (ProtocolException e) {
-            return DeadLetters.nack(message, e);
-        }
+        return null;
     }
 }

@@ -8,15 +8,15 @@ import java.util.concurrent.TimeUnit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
+import im.pipeline.KafkaClients;
 import im.protocol.ErrorCode;
 import im.protocol.JsonCodec;
 import im.protocol.Membership;
 import im.protocol.MembershipView;
 import im.protocol.ProtocolException;
+import im.protocol.Topics;
 
 /**
  * Writes group and member records to the compacted {@code im.membership} topic and, once the broker has them, applies them
@@ -26,9 +26,7 @@ import im.protocol.ProtocolException;
 public class MembershipPublisher {
 
     @Inject
-    @Channel("membership-out")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 8192)
-    Emitter<String> emitter;
+    KafkaClients kafka;
 
     @Inject
     MembershipView view;
@@ -40,11 +38,12 @@ public class MembershipPublisher {
             String key = Membership.KIND_GROUP.equals(record.kind())
                     ? Membership.groupKey(record.groupId())
                     : Membership.memberKey(record.groupId(), record.userId());
-            sends.add(KafkaSend.send(emitter, null, key, JsonCodec.encode(record), null)
+            sends.add(kafka.reliable().send(new ProducerRecord<>(Topics.MEMBERSHIP, key, JsonCodec.encodeBytes(record)))
                     .thenRun(() -> view.apply(key, record)));
         }
         for (String key : removedKeys) {
-            sends.add(KafkaSend.send(emitter, null, key, null, null).thenRun(() -> view.apply(key, null)));
+            sends.add(kafka.reliable().send(new ProducerRecord<String, byte[]>(Topics.MEMBERSHIP, key, null))
+                    .thenRun(() -> view.apply(key, null)));
         }
         return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
                 .orTimeout(10, TimeUnit.SECONDS)

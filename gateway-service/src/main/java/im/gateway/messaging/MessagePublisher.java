@@ -1,48 +1,61 @@
 package im.gateway.messaging;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.StartupEvent;
+
+import im.pipeline.KafkaClients;
+import im.pipeline.KafkaSender;
 import im.protocol.Envelope;
 import im.protocol.MessageClass;
+import im.protocol.RecordHeaders;
+import im.protocol.Topics;
 
 /**
- * Writes user messages to the topic of their class, keyed by conversation. Reliable messages go through an idempotent
- * producer with acks=all; signal and barrage through a lighter acks=1 producer (see application.properties).
+ * Writes user messages to the topic of their class, keyed by conversation. Reliable messages go through the idempotent
+ * acks=all producer; signal and barrage through a lighter acks=1 producer.
  */
 @ApplicationScoped
 public class MessagePublisher {
-    static final String RELIABLE = "messages-reliable";
-    static final String FAST = "messages-fast";
+    private static final Logger LOG = Logger.getLogger(MessagePublisher.class);
 
     @Inject
-    @Channel(RELIABLE)
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 8192)
-    Emitter<String> reliable;
+    KafkaClients kafka;
 
-    @Inject
-    @Channel(FAST)
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 8192)
-    Emitter<String> fast;
+    private KafkaSender reliable;
+    private KafkaSender fast;
 
-    /** Produces the envelope and completes with its partition offset once the broker has it. */
-    public CompletableFuture<RecordMetadata> publish(Envelope envelope, String json) {
+    void start(@Observes StartupEvent event) {
+        reliable = kafka.producer("messages", Map.of("max.block.ms", 5_000));
+        fast = kafka.producer("messages-fast", Map.of("acks", "1", "enable.idempotence", false, "max.block.ms", 5_000));
+        // fetch the topics' metadata now, so no send on an event loop waits for it later
+        try {
+            reliable.producer().partitionsFor(Topics.MESSAGES_RELIABLE);
+            fast.producer().partitionsFor(Topics.MESSAGES_SIGNAL);
+            fast.producer().partitionsFor(Topics.MESSAGES_BARRAGE);
+        } catch (RuntimeException e) {
+            LOG.warnf("message topics' metadata not fetched yet (%s): the first sends will fetch it", e.toString());
+        }
+    }
+
+    /** Produces the envelope (its JSON already made) and completes with its partition offset once the broker has it. */
+    public CompletableFuture<RecordMetadata> publish(Envelope envelope, byte[] json) {
         MessageClass messageClass = envelope.action() != null
                 ? MessageClass.RELIABLE
                 : envelope.message().type().messageClass();
         String type = envelope.action() != null ? envelope.action().type() : envelope.message().type().wireName();
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(im.protocol.RecordHeaders.TYPE, type.getBytes(StandardCharsets.UTF_8));
-        Emitter<String> emitter = messageClass == MessageClass.RELIABLE ? reliable : fast;
-        return KafkaSend.send(emitter, messageClass.topic(), envelope.conversationKey(), json, headers);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(messageClass.topic(), envelope.conversationKey(), json);
+        record.headers().add(RecordHeaders.TYPE, type.getBytes(StandardCharsets.UTF_8));
+        return (messageClass == MessageClass.RELIABLE ? reliable : fast).send(record);
     }
 }

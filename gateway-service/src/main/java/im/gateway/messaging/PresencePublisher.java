@@ -1,5 +1,6 @@
 package im.gateway.messaging;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -7,16 +8,17 @@ import java.util.concurrent.CompletableFuture;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
 import io.quarkus.scheduler.Scheduled;
 
 import im.gateway.config.GatewayConfig;
+import im.pipeline.KafkaClients;
 import im.protocol.JsonCodec;
 import im.protocol.Presence;
+import im.protocol.Topics;
 
 /**
  * Tells routing, through the compacted {@code im.presence} topic, which users this node holds and that the node is alive.
@@ -39,9 +41,7 @@ public class PresencePublisher {
     GatewayConfig config;
 
     @Inject
-    @Channel("presence-out")
-    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 65536)
-    Emitter<String> emitter;
+    KafkaClients kafka;
 
     public long epoch() {
         return epoch;
@@ -54,7 +54,12 @@ public class PresencePublisher {
                 ? null
                 : JsonCodec.encode(new Presence(1, Presence.KIND_USER, config.nodeId(), config.nodeSlot(), epoch, userId,
                         sessions, rooms, System.currentTimeMillis()));
-        return KafkaSend.send(emitter, null, key, value, null);
+        return send(key, value);
+    }
+
+    private CompletableFuture<RecordMetadata> send(String key, String value) {
+        return kafka.reliable().send(new ProducerRecord<>(Topics.PRESENCE, key,
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Scheduled(every = "${im.gateway.heartbeat-interval}", delayed = "1s")
@@ -67,7 +72,7 @@ public class PresencePublisher {
         String value = JsonCodec.encode(new Presence(1, Presence.KIND_NODE, config.nodeId(), config.nodeSlot(), epoch, null,
                 null, null, System.currentTimeMillis()));
         try {
-            KafkaSend.send(emitter, null, Presence.nodeKey(config.nodeId()), value, null).exceptionally(e -> {
+            send(Presence.nodeKey(config.nodeId()), value).exceptionally(e -> {
                 LOG.warnf("heartbeat not written: %s", e.getMessage());
                 return null;
             });
@@ -80,7 +85,7 @@ public class PresencePublisher {
     /** Says the node is gone (tombstone of its heartbeat) and waits briefly for the broker. */
     public void nodeDown(Duration wait) {
         try {
-            KafkaSend.send(emitter, null, Presence.nodeKey(config.nodeId()), null, null).get(wait.toMillis(),
+            send(Presence.nodeKey(config.nodeId()), null).get(wait.toMillis(),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warnf("node-down record not written: %s", e.getMessage());

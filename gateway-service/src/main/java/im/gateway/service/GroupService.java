@@ -39,13 +39,15 @@ public class GroupService {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    RateLimiter rateLimiter;
+
     public CompletableFuture<GroupView> create(UserPrincipal caller, String groupId, String name, List<String> members) {
         String id = groupId == null
                 ? "g" + MessageIds.next(System.currentTimeMillis()).replace("-", "").substring(0, 24)
                 : Ids.requireId(groupId, "group");
-        if (name != null && name.length() > 256) {
-            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "group name is limited to 256 characters");
-        }
+        Ids.requireName(name);
+        rateLimiter.require(RateLimiter.Kind.CREATE_GROUP, caller.userId());
         if (view.group(id).isPresent()) {
             throw new ProtocolException(ErrorCode.ALREADY_EXISTS, "group " + id + " exists");
         }
@@ -97,12 +99,7 @@ public class GroupService {
         if (userIds == null) {
             return List.of();
         }
-        if (userIds.size() > config.groupRequestMaxMembers()) {
-            throw new ProtocolException(ErrorCode.INVALID_REQUEST,
-                    "at most " + config.groupRequestMaxMembers() + " members per request");
-        }
-        userIds.forEach(id -> Ids.requireId(id, "member"));
-        return userIds;
+        return Ids.requireIds(userIds, config.groupRequestMaxMembers(), "member");
     }
 
     private GroupView show(String groupId) {

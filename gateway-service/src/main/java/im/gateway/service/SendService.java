@@ -119,8 +119,8 @@ public class SendService {
 
     /** Encodes and produces a checked message, answering a clientMsgId retry with the first write's outcome. */
     private CompletableFuture<Ack> write(UserPrincipal user, Envelope envelope, String requestId) {
-        String json = JsonCodec.encode(envelope);
-        if (json.length() > Limits.MESSAGE_JSON_MAX_BYTES) {
+        byte[] json = JsonCodec.encodeBytes(envelope);
+        if (json.length > Limits.MESSAGE_JSON_MAX_BYTES) {
             return refused(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
                     "a message is limited to " + Limits.MESSAGE_JSON_MAX_BYTES + " bytes of JSON"), requestId);
         }
@@ -208,7 +208,7 @@ public class SendService {
         } catch (ProtocolException e) {
             return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
         }
-        return answer(produce(envelope, JsonCodec.encode(envelope)), requestId);
+        return answer(produce(envelope, JsonCodec.encodeBytes(envelope)), requestId);
     }
 
     /** Peer: not oneself; group: a member; room: entered (by this session, or for REST by any of the user's sessions). */
@@ -237,7 +237,7 @@ public class SendService {
     }
 
     /** Writes the record; completes with the ack once Kafka has it, or a failed ack when Kafka refuses it. */
-    private CompletableFuture<Ack> produce(Envelope envelope, String json) {
+    private CompletableFuture<Ack> produce(Envelope envelope, byte[] json) {
         return publisher.publish(envelope, json).handle((metadata, failure) -> {
             if (failure != null) {
                 LOG.warnf("message %s not written: %s", envelope.messageId(), failure.toString());

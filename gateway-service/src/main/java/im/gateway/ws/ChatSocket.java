@@ -21,6 +21,7 @@ import io.vertx.core.Vertx;
 import im.gateway.auth.TokenVerifier;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
+import im.gateway.service.RateLimiter;
 import im.gateway.service.RevokeService;
 import im.gateway.service.SendService;
 import im.gateway.session.Outbox;
@@ -61,6 +62,9 @@ public class ChatSocket {
     RevokeService revokes;
 
     @Inject
+    RateLimiter rateLimiter;
+
+    @Inject
     GatewayConfig config;
 
     @Inject
@@ -93,24 +97,42 @@ public class ChatSocket {
         if (session == null) {
             return Uni.createFrom().voidItem();
         }
+        if (utf8Length(text) > Limits.FRAME_MAX_BYTES) {
+            refuse(session, JsonCodec.requestIdOf(text), new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                    "frames are limited to " + Limits.FRAME_MAX_BYTES + " bytes"));
+            return Uni.createFrom().voidItem();
+        }
         ClientFrame frame;
         try {
             frame = JsonCodec.decode(text, ClientFrame.class);
         } catch (ProtocolException e) {
-            reply(session, ServerFrames.Error.of(e.toApiError()));
-            return Uni.createFrom().voidItem();
-        }
-        if (text.length() > Limits.FRAME_MAX_BYTES) {
-            refuse(session, frame, new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
-                    "frames are limited to " + Limits.FRAME_MAX_BYTES + " bytes"));
+            String id = JsonCodec.requestIdOf(text);
+            if (id == null) {
+                reply(session, ServerFrames.Error.of(e.toApiError()));
+            } else {
+                refuse(session, id, e); // readable enough to answer the request: its ack says why
+            }
             return Uni.createFrom().voidItem();
         }
         try {
             handle(session, frame);
         } catch (ProtocolException e) {
-            refuse(session, frame, e);
+            refuse(session, frame.id(), e);
         }
         return Uni.createFrom().voidItem();
+    }
+
+    /** The UTF-8 length, counted only as far as it matters (a frame of few characters cannot be too long). */
+    private static int utf8Length(String text) {
+        if (text.length() * 3L <= Limits.FRAME_MAX_BYTES) {
+            return text.length();
+        }
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 2 : 3;
+        }
+        return bytes;
     }
 
     @OnClose
@@ -131,7 +153,15 @@ public class ChatSocket {
                     .send(session.principal(), frame.toSendRequest(), frame.id(), origin(session))
                     .thenAccept(ack -> reply(session, ack));
             case ClientFrame.ENTER_ROOM -> {
-                sessions.enterRoom(session, Ids.requireId(frame.roomId(), "room"));
+                String roomId = Ids.requireId(frame.roomId(), "room");
+                if (!session.rooms().contains(roomId)) {
+                    if (session.rooms().size() >= config.limits().roomsPerSession()) {
+                        throw new ProtocolException(ErrorCode.INVALID_REQUEST,
+                                "a session may be in at most " + config.limits().roomsPerSession() + " rooms");
+                    }
+                    rateLimiter.require(RateLimiter.Kind.ENTER_ROOM, session.userId());
+                }
+                sessions.enterRoom(session, roomId);
                 reply(session, Ack.success(frame.id()));
             }
             case ClientFrame.LEAVE_ROOM -> {
@@ -143,10 +173,14 @@ public class ChatSocket {
             case ClientFrame.REVOKE -> revokes
                     .revoke(session.principal(), frame.to(), frame.messageId(), frame.id(), origin(session))
                     .thenAccept(ack -> reply(session, ack));
-            case ClientFrame.RECEIPT -> sendService
-                    .act(session.principal(), frame.to(),
-                            new Action(Action.RECEIPT, null, frame.orderKey(), frame.kind()), frame.id(), origin(session))
-                    .thenAccept(ack -> reply(session, ack));
+            case ClientFrame.RECEIPT -> {
+                rateLimiter.require(RateLimiter.Kind.RECEIPT, session.userId());
+                sendService
+                        .act(session.principal(), frame.to(),
+                                new Action(Action.RECEIPT, null, frame.orderKey(), frame.kind()), frame.id(),
+                                origin(session))
+                        .thenAccept(ack -> reply(session, ack));
+            }
             default -> throw new ProtocolException(ErrorCode.INVALID_REQUEST, "unknown op " + frame.op());
         }
     }
@@ -165,9 +199,9 @@ public class ChatSocket {
         reply(session, Ack.success(frame.id()));
     }
 
-    private void refuse(Session session, ClientFrame frame, ProtocolException e) {
+    private void refuse(Session session, String requestId, ProtocolException e) {
         metrics.counter("im.gateway.ws.refused", "code", e.code().name()).increment();
-        reply(session, Ack.failed(frame.id(), e.toApiError()));
+        reply(session, Ack.failed(requestId, e.toApiError()));
     }
 
     private void reply(Session session, Object frame) {
