@@ -442,11 +442,22 @@ export class IMClient {
     if (!messageId) {
       throw new IMError('INVALID_REQUEST', 'the message has no messageId yet');
     }
-    const ack = await this.connection.request(
-      { op: 'revoke', to: message.conversation, messageId },
-      this.config.requestTimeoutMs,
-    );
-    assertAck(ack);
+    // the gateway checks a recall against history, which stores a message a moment after its ack: a recall right
+    // after the send answers NOT_FOUND until then, so that answer is retried for a few seconds
+    const deadline = this.clock.now() + 8_000;
+    for (let attempt = 0; ; attempt++) {
+      const ack = await this.connection.request(
+        { op: 'revoke', to: message.conversation, messageId },
+        this.config.requestTimeoutMs,
+      );
+      const code = (ack.error as { code?: string } | undefined)?.code;
+      if (ack.status !== 'success' && code === 'NOT_FOUND' && this.clock.now() < deadline) {
+        await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), Math.min(1_000, 100 * 2 ** attempt)));
+        continue;
+      }
+      assertAck(ack);
+      break;
+    }
     const changed = this.conversations.onRevoked(message.conversation, messageId);
     if ('direction' in message) {
       (message as Message).revoked = true;
@@ -629,7 +640,8 @@ export class IMClient {
       clientMsgId,
       message: content,
       ...(options.priority ? { priority: options.priority } : {}),
-      ...(options.mentions ? { mentions: options.mentions } : {}),
+      // both fields always: the v1 gateway cannot read a mentions object without "all" (see README, known issues)
+      ...(options.mentions ? { mentions: { userIds: options.mentions.userIds ?? [], all: Boolean(options.mentions.all) } } : {}),
       ...(options.toUserIds ? { toUserIds: options.toUserIds } : {}),
       ...(options.receipt ? { receipt: true } : {}),
       ...(options.extra ?? {}),
