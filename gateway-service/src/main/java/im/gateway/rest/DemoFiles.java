@@ -2,17 +2,18 @@ package im.gateway.rest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
+
+import im.gateway.config.GatewayConfig;
 
 /**
  * Serves the built demo web app (clients/js) at {@code /demo/} when {@code im.gateway.demo-dir} names its directory, so
@@ -22,22 +23,28 @@ import io.vertx.ext.web.handler.StaticHandler;
 public class DemoFiles {
     private static final Logger LOG = Logger.getLogger(DemoFiles.class);
 
-    /** The directory of the built demo (index.html and its assets); unset: no demo. */
-    @ConfigProperty(name = "im.gateway.demo-dir")
-    Optional<String> demoDir;
+    @Inject
+    GatewayConfig config;
 
     void route(@Observes Router router) {
-        if (demoDir.isEmpty() || demoDir.get().isBlank()) {
+        if (config.demoDir().isEmpty() || config.demoDir().get().isBlank()) {
             return;
         }
-        Path dir = Path.of(demoDir.get()).toAbsolutePath().normalize();
+        Path dir = Path.of(config.demoDir().get()).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             LOG.warnf("im.gateway.demo-dir %s is not a directory: no demo", dir);
             return;
         }
         StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, dir.toString()).setCachingEnabled(false)
                 .setDirectoryListing(false).setIndexPage("index.html");
-        router.route("/demo").order(-10).handler(context -> context.redirect("/demo/"));
+        // Vert.x matches "/demo" for "/demo/" too: only the bare path is sent on to the directory
+        router.route("/demo").order(-10).handler(context -> {
+            if ("/demo".equals(context.request().path())) {
+                context.redirect("/demo/");
+            } else {
+                context.next();
+            }
+        });
         router.route("/demo/*").order(-10).handler(files);
         LOG.infof("demo app served at /demo/ from %s", dir);
     }
