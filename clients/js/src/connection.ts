@@ -188,8 +188,21 @@ export class Connection {
 
   /** Skips the rest of the backoff (the network came back). */
   retryNow(event: ConnectionEvent): void {
-    if (this.stopped || this.state !== 'reconnecting' || this.socket) {
+    if (this.stopped || (this.state !== 'reconnecting' && this.state !== 'connecting')) {
       return;
+    }
+    if (this.socket) {
+      if (this.socketReady) {
+        return;
+      }
+      // an attempt made while the network was down may hang or fail late: start afresh
+      const stale = this.socket;
+      this.detach();
+      try {
+        stale.close(CLIENT_GONE, 'retry');
+      } catch {
+        // not open yet
+      }
     }
     this.o.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;

@@ -3,6 +3,7 @@ import { after } from 'node:test';
 
 import { stopStack } from './context.js';
 import './sdk.it.js';
+import './browser.it.js';
 
 after(async () => {
   await stopStack();
