@@ -12,12 +12,17 @@ import { signToken, startStack, type Stack } from './stack.js';
 export const TOKEN_EXPIRY_WARNING_SECONDS = 3;
 
 let starting: Promise<Stack> | null = null;
+const STACK_ENV = { IM_GATEWAY_TOKEN_EXPIRY_WARNING: `${TOKEN_EXPIRY_WARNING_SECONDS}s` };
 
 /** One stack for every integration and browser test of this process, started on first use. */
 export function stack(): Promise<Stack> {
   starting ??= process.env.IM_IT_DATA_DIR
     ? Promise.resolve(existingStack(process.env.IM_IT_DATA_DIR))
-    : startStack({ IM_GATEWAY_TOKEN_EXPIRY_WARNING: `${TOKEN_EXPIRY_WARNING_SECONDS}s` });
+    : startStack(STACK_ENV).catch((error: Error) => {
+        // a service that could not start on a machine too busy to answer in time: one more try on fresh ports
+        console.log(`# stack did not start, trying once more: ${error.message.split('\n')[0]}`);
+        return startStack(STACK_ENV);
+      });
   return starting;
 }
 

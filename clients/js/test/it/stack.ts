@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +118,13 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     pushUrl: `http://localhost:${ports.IM_PUSH_PORT}`,
     dataDir,
     token: (userId, options = {}) => signToken(secret, userId, options),
-    stop: () => stopProcess(child, killOnExit),
+    stop: async () => {
+      await stopProcess(child, killOnExit);
+      // keep the logs, drop the bulk (Kafka log, PostgreSQL cluster, media, scratch)
+      for (const dir of ['kafka', 'postgres', 'media', 'tmp']) {
+        rmSync(join(dataDir, dir), { recursive: true, force: true });
+      }
+    },
   };
 }
 
