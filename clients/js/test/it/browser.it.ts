@@ -101,7 +101,7 @@ async function waitForTexts(page: Page, what: string, predicate: (texts: string[
   return last;
 }
 
-describe('demo app in headless Chromium', { timeout: 240_000 }, () => {
+describe('demo app in headless Chromium', { timeout: 600_000 }, () => {
   let browser: Browser;
   let profile: string;
   let cable: Cable;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 
 import { decodeCommand, encodeCommand, type Conversation, type Message } from '../../src/index.js';
 import { png } from './png.js';
@@ -35,7 +35,12 @@ function assertOrderedOnce(messages: Message[]): void {
   }
 }
 
-describe('SDK against the real stack', { timeout: 240_000 }, () => {
+describe('SDK against the real stack', { timeout: 900_000 }, () => {
+  // the stack starts here, not in the first test: on a busy machine it takes minutes
+  before(async () => {
+    await stack();
+  });
+
   after(async () => {
     await Promise.all(clients.map((c) => c.client.logout().catch(() => undefined)));
   });
