@@ -44,6 +44,9 @@ public final class LocalStack {
     private static final int TAIL_LINES = 40;
     private static final String DATABASE = "im";
     private static final String DB_USER = "postgres";
+    /** Settings of this launcher, read from its environment and kept out of the services' (they would read them). */
+    static final List<String> LAUNCHER_ENV = List.of("IM_DATA_DIR", "IM_DEMO_DIR", "IM_GATEWAY_PORT", "IM_ROUTING_PORT",
+            "IM_HISTORY_PORT", "IM_MEDIA_PORT", "IM_PUSH_PORT");
 
     /** One service process: its module, HTTP port and the settings that differ from the service's defaults. */
     record Service(String name, int port, Map<String, String> properties) {
@@ -72,6 +75,7 @@ public final class LocalStack {
     private final int controllerPort;
     private final int pgPort;
     private final List<Service> services;
+    private final Path demoDir;
     private final Map<Service, Process> processes = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private EmbeddedKafka kafka;
@@ -80,18 +84,33 @@ public final class LocalStack {
 
     LocalStack(Path root, Map<String, String> env) {
         this.root = root;
-        this.data = root.resolve(".data");
+        String dataDir = env.get("IM_DATA_DIR");
+        this.data = dataDir == null || dataDir.isBlank() ? root.resolve(".data") : Path.of(dataDir).toAbsolutePath();
         this.logs = data.resolve("logs");
         this.kafkaPort = intEnv(env, "IM_KAFKA_PORT", 9092);
         this.controllerPort = intEnv(env, "IM_KAFKA_CONTROLLER_PORT", kafkaPort + 1);
         this.pgPort = intEnv(env, "IM_PG_PORT", 5433);
+        int gatewayPort = intEnv(env, "IM_GATEWAY_PORT", 8080);
+        int routingPort = intEnv(env, "IM_ROUTING_PORT", 8081);
+        int historyPort = intEnv(env, "IM_HISTORY_PORT", 8082);
+        int mediaPort = intEnv(env, "IM_MEDIA_PORT", 8083);
+        String demo = env.get("IM_DEMO_DIR");
+        Path demoPath = demo == null || demo.isBlank() ? root.resolve("clients/js/dist/demo") : Path.of(demo);
+        this.demoDir = Files.isRegularFile(demoPath.resolve("index.html")) ? demoPath.toAbsolutePath() : null;
+        Map<String, String> gateway = with(Map.of(), "im.gateway.node-id", "gw-1", "im.gateway.node-slot", "0",
+                "im.gateway.history-url", "http://localhost:" + historyPort, "im.gateway.media-url",
+                "http://localhost:" + mediaPort);
+        if (demoDir != null) {
+            gateway = with(gateway, "im.gateway.demo-dir", demoDir.toString());
+        }
         this.services = List.of(
-                new Service("gateway", 8080, Map.of("im.gateway.node-id", "gw-1", "im.gateway.node-slot", "0")),
-                new Service("routing", 8081, Map.of()),
-                new Service("history", 8082, database()),
-                new Service("media", 8083, with(database(), "im.media.storage-dir", data.resolve("media").toString(),
-                        "im.media.public-url", "http://localhost:8080")),
-                new Service("push", 8084, Map.of()));
+                new Service("gateway", gatewayPort, gateway),
+                new Service("routing", routingPort, Map.of()),
+                new Service("history", historyPort, with(database(), "im.history.routing-url",
+                        "http://localhost:" + routingPort)),
+                new Service("media", mediaPort, with(database(), "im.media.storage-dir", data.resolve("media").toString(),
+                        "im.media.public-url", "http://localhost:" + gatewayPort)),
+                new Service("push", intEnv(env, "IM_PUSH_PORT", 8084), Map.of()));
     }
 
     public static void main(String[] args) {
@@ -240,6 +259,7 @@ public final class LocalStack {
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         // the secret goes in the environment, not on the command line that ps shows to every user
         builder.environment().put(JwtSecret.ENV, secret);
+        LAUNCHER_ENV.forEach(builder.environment()::remove);
         synchronized (this) {
             ensureRunning();
             processes.put(service, builder.start());
@@ -290,6 +310,9 @@ public final class LocalStack {
         out.append("\nIM local stack is up.\n");
         out.append(String.format("  %-14s http://%s%n", "Gateway", base));
         out.append(String.format("  %-14s ws://%s/v1/ws%n", "WebSocket", base));
+        if (demoDir != null) {
+            out.append(String.format("  %-14s http://%s/demo/%n", "Demo app", base));
+        }
         for (Service service : services) {
             out.append(String.format("  %-14s %s%n", service.name() + " ready", service.healthUrl()));
         }

@@ -1,6 +1,7 @@
 package im.gateway.config;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -60,6 +61,9 @@ public interface GatewayConfig {
     /** How long an upload or download passing through may stall before the connection to media-service is dropped. */
     @WithDefault("60s")
     Duration mediaIdleTimeout();
+
+    /** Directory of the built demo web app (clients/js), served at /demo/; unset (production): no demo. */
+    Optional<String> demoDir();
 
     /** The dev-only token endpoint. */
     DevTokens devTokens();

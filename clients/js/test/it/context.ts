@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import WebSocket from 'ws';
+
+import { IMClient, type IMClientConfig } from '../../src/index.js';
+import type { Message } from '../../src/types.js';
+import { Network } from './network.js';
+import { signToken, startStack, type Stack } from './stack.js';
+
+/** The gateway's warning before a token expires, shortened so renewals happen within a test. */
+export const TOKEN_EXPIRY_WARNING_SECONDS = 3;
+
+let starting: Promise<Stack> | null = null;
+const STACK_ENV = { IM_GATEWAY_TOKEN_EXPIRY_WARNING: `${TOKEN_EXPIRY_WARNING_SECONDS}s` };
+
+/** One stack for every integration and browser test of this process, started on first use. */
+export function stack(): Promise<Stack> {
+  starting ??= process.env.IM_IT_DATA_DIR
+    ? Promise.resolve(existingStack(process.env.IM_IT_DATA_DIR))
+    : startStack(STACK_ENV).catch((error: Error) => {
+        // a service that could not start on a machine too busy to answer in time: one more try on fresh ports
+        console.log(`# stack did not start, trying once more: ${error.message.split('\n')[0]}`);
+        return startStack(STACK_ENV);
+      });
+  return starting;
+}
+
+/**
+ * A stack that already runs (while developing tests): IM_IT_DATA_DIR, IM_IT_GATEWAY and IM_IT_PUSH name it; it needs
+ * IM_GATEWAY_TOKEN_EXPIRY_WARNING=3s like the one the tests start.
+ */
+function existingStack(dataDir: string): Stack {
+  const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim();
+  return {
+    baseUrl: process.env.IM_IT_GATEWAY ?? 'http://localhost:8080',
+    pushUrl: process.env.IM_IT_PUSH ?? 'http://localhost:8084',
+    dataDir,
+    token: (userId, options = {}) => signToken(secret, userId, options),
+    stop: async () => undefined,
+  };
+}
+
+export async function stopStack(): Promise<void> {
+  if (starting) {
+    const s = await starting.catch(() => null);
+    await s?.stop();
+  }
+}
+
+/** A Node client of `userId` on its own controllable network, with everything it receives recorded. */
+export interface TestClient {
+  client: IMClient;
+  network: Network;
+  userId: string;
+  received: Message[];
+  states: string[];
+  tokensIssued: number;
+  /** Expiry (ms) of the last token tokenProvider handed out. */
+  lastTokenExp: number;
+}
+
+export async function newClient(
+  userId: string,
+  options: Partial<IMClientConfig> & { ttlSeconds?: number; login?: boolean } = {},
+): Promise<TestClient> {
+  const s = await stack();
+  const network = new Network();
+  const t: TestClient = { client: undefined as unknown as IMClient, network, userId, received: [], states: [], tokensIssued: 0, lastTokenExp: 0 };
+  t.client = IMClient.create({
+    serverUrl: s.baseUrl,
+    tokenProvider: (user) => {
+      t.tokensIssued++;
+      t.lastTokenExp = Date.now() + (options.ttlSeconds ?? 3600) * 1000;
+      return s.token(user, { ttlSeconds: options.ttlSeconds });
+    },
+    WebSocket: network.WebSocket as never,
+    pingIntervalMs: 1_000,
+    pingTimeoutMs: 2_000,
+    reconnectBaseDelayMs: 200,
+    reconnectMaxDelayMs: 2_000,
+    logger: process.env.IM_IT_LOG ? (level, message) => console.log(`# ${userId} ${level}: ${message}`) : undefined,
+    ...options,
+  });
+  for (const event of ['receivePeerMessage', 'receiveGroupMessage', 'receiveRoomMessage'] as const) {
+    t.client.on(event, (e) => t.received.push(...e.messages));
+  }
+  t.client.on('connectionStateChanged', (e) => t.states.push(`${e.state}:${e.event}`));
+  if (options.login !== false) {
+    await t.client.login(userId);
+  }
+  return t;
+}
+
+export { WebSocket };

@@ -1,0 +1,368 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { IMClient, type IMClientConfig } from '../../src/client.js';
+import type { ConnectionStateChangedEvent, Message } from '../../src/types.js';
+import { FakeClock, FakeServer, fakeFetch, fakeToken, type FakeSocket, settle } from './fakes.js';
+
+const BASE = 'http://im.test';
+
+interface Harness {
+  client: IMClient;
+  server: FakeServer;
+  clock: FakeClock;
+  states: ConnectionStateChangedEvent[];
+  tokens: string[];
+  calls: ReturnType<typeof fakeFetch>['calls'];
+  conversations: unknown[];
+  history: Map<string, Message[]>;
+}
+
+function harness(overrides: Partial<IMClientConfig> = {}, tokenTtlMs = 3_600_000): Harness {
+  const clock = new FakeClock();
+  const server = new FakeServer();
+  const tokens: string[] = [];
+  const conversations: unknown[] = [];
+  const history = new Map<string, Message[]>();
+  const { fetch, calls } = fakeFetch((method, url) => {
+    if (method === 'GET' && url.pathname === '/v1/conversations') {
+      return { body: { conversations, cursor: null } };
+    }
+    const m = /^\/v1\/conversations\/(\w+)\/([^/]+)\/messages$/.exec(url.pathname);
+    if (m && method === 'GET') {
+      const all = history.get(`${m[1]}:${m[2]}`) ?? [];
+      const after = url.searchParams.get('after');
+      const page = after === null ? [...all].reverse() : all.filter((x) => x.orderKey! > Number(after));
+      return { body: { messages: page, hasMore: false } };
+    }
+    if (method === 'POST' && url.pathname.endsWith('/read')) {
+      return { body: { orderKey: 1 } };
+    }
+    return undefined;
+  });
+  const client = IMClient.create({
+    serverUrl: BASE,
+    tokenProvider: (userId) => {
+      const token = fakeToken(userId, clock.now() + tokenTtlMs, tokens.length);
+      tokens.push(token);
+      return token;
+    },
+    WebSocket: server.WebSocket,
+    fetch,
+    clock,
+    settleSyncDelayMs: 0,
+    ...overrides,
+  });
+  const states: ConnectionStateChangedEvent[] = [];
+  client.on('connectionStateChanged', (e) => states.push(e));
+  return { client, server, clock, states, tokens, calls, conversations, history };
+}
+
+async function loggedIn(h: Harness, userId = 'alice'): Promise<void> {
+  const login = h.client.login(userId);
+  await h.clock.advance(1);
+  await login;
+}
+
+function incoming(socket: FakeSocket, from: string, orderKey: number, prevOrderKey: number | null, text = `t${orderKey}`) {
+  socket.push({
+    op: 'messages',
+    conversation: { type: 'peer', id: from },
+    messages: [{ type: 'text', text, messageId: `id${orderKey}`, orderKey, prevOrderKey, sender: { id: from }, timestamp: 1_700_000_000_000 + orderKey }],
+  });
+}
+
+describe('IMClient connection', () => {
+  it('logs in: connecting, then connected once the server answered a ping', async () => {
+    const h = harness();
+    await loggedIn(h);
+    assert.deepEqual(
+      h.states.map((s) => s.state),
+      ['connecting', 'connected'],
+    );
+    assert.equal(h.server.last.token(), h.tokens[0]);
+    assert.ok(h.server.last.url.startsWith('ws://im.test/v1/ws?token='));
+  });
+
+  it('reconnects with backoff after the socket drops, and the state machine says so', async () => {
+    const h = harness({ reconnectBaseDelayMs: 1_000, reconnectMaxDelayMs: 8_000 });
+    await loggedIn(h);
+    h.server.offline = true;
+    h.server.last.serverClose(1006);
+    await h.clock.advance(1);
+    assert.equal(h.client.connectionState, 'reconnecting');
+    const before = h.server.sockets.length;
+    await h.clock.advance(40_000);
+    const attempts = h.server.sockets.length - before;
+    assert.ok(attempts >= 4 && attempts <= 12, `backoff grows: ${attempts} attempts in 40 s`);
+    h.server.offline = false;
+    await h.clock.advance(9_000);
+    assert.equal(h.client.connectionState, 'connected');
+    assert.deepEqual(
+      h.states.map((s) => s.state),
+      ['connecting', 'connected', 'reconnecting', 'connected'],
+    );
+  });
+
+  it('abandons a link that stops answering pings (no close event needed) and reconnects at once', async () => {
+    const h = harness({ pingIntervalMs: 2_000, pingTimeoutMs: 1_000 });
+    await loggedIn(h);
+    const first = h.server.last;
+    first.blackholed = true;
+    await h.clock.advance(4_000);
+    assert.notEqual(h.server.last, first, 'a new socket was opened');
+    assert.equal(first.closedByClient?.code, 4000);
+    assert.equal(h.client.connectionState, 'connected');
+    assert.ok(h.states.some((s) => s.event === 'pingTimeout'));
+  });
+
+  it('checks the link at once after the machine slept', async () => {
+    const h = harness({ pingIntervalMs: 60_000, pingTimeoutMs: 10_000 });
+    await loggedIn(h);
+    const first = h.server.last;
+    first.blackholed = true;
+    h.clock.jump(120_000);
+    await h.clock.advance(5_000);
+    assert.notEqual(h.server.last, first);
+    assert.equal(h.client.connectionState, 'connected');
+  });
+
+  it('takes a fresh token from tokenProvider when the server refuses the current one (4401)', async () => {
+    const h = harness();
+    await loggedIn(h);
+    h.server.last.push({ op: 'closing', reason: 'TOKEN_EXPIRED' });
+    h.server.last.serverClose(4401, 'TOKEN_EXPIRED');
+    await h.clock.advance(10);
+    assert.equal(h.tokens.length, 2);
+    assert.equal(h.server.last.token(), h.tokens[1]);
+    assert.equal(h.client.connectionState, 'connected');
+    assert.ok(h.states.some((s) => s.event === 'tokenExpired' && s.closeCode === 4401));
+  });
+
+  it('gives up with unauthorized when fresh tokens are refused too', async () => {
+    const h = harness();
+    h.server.onSocket = (socket) =>
+      queueMicrotask(() => {
+        socket.readyState = 1;
+        socket.push({ op: 'error', error: { code: 'UNAUTHORIZED' } });
+        socket.serverClose(4401, 'UNAUTHORIZED');
+      });
+    h.server.autoOpen = false;
+    const login = h.client.login('alice');
+    const outcome = login.then(
+      () => 'resolved',
+      (e: { code: string }) => e.code,
+    );
+    await h.clock.advance(100);
+    assert.equal(await outcome, 'UNAUTHORIZED');
+    assert.equal(h.client.connectionState, 'disconnected');
+  });
+
+  it('renews the token by itself on tokenWillExpire', async () => {
+    const h = harness({}, 20_000);
+    await loggedIn(h);
+    const renewed: unknown[] = [];
+    h.client.on('tokenRenewed', (e) => renewed.push(e));
+    h.server.last.push({ op: 'tokenWillExpire', secondsLeft: 10 });
+    await h.clock.advance(10);
+    const renew = h.server.last.sentOf('renewToken');
+    assert.equal(renew.length, 1);
+    assert.equal(renew[0]!.token, h.tokens[1]);
+    assert.equal(renewed.length, 1);
+  });
+});
+
+describe('IMClient sending', () => {
+  it('attaches the message at once and resolves with the server ids', async () => {
+    const h = harness();
+    await loggedIn(h);
+    let attached: Message | undefined;
+    const sent = h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'hi' }, {
+      onMessageAttached: (m) => (attached = m),
+    });
+    assert.equal(attached?.sentStatus, 'sending');
+    assert.ok(attached?.localMessageId);
+    await h.clock.advance(1);
+    const message = await sent;
+    assert.equal(message.sentStatus, 'sent');
+    assert.equal(message.orderKey, 100);
+    assert.equal(message.messageId, 'm100');
+  });
+
+  it('resends an unacked send after a reconnect with the same clientMsgId', async () => {
+    const h = harness();
+    await loggedIn(h);
+    h.server.onSend = () => null; // the ack never comes on this socket
+    const sent = h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'hi' });
+    await h.clock.advance(1);
+    const first = h.server.last.sentOf('send')[0]!;
+    h.server.onSend = (_socket, frame) => h.server.success(frame);
+    h.server.last.serverClose(1006);
+    await h.clock.advance(5_000);
+    const again = h.server.last.sentOf('send');
+    assert.equal(again.length, 1);
+    assert.equal(again[0]!.clientMsgId, first.clientMsgId);
+    const message = await sent;
+    assert.equal(message.sentStatus, 'sent');
+  });
+
+  it('queues sends made while offline and sends them once connected', async () => {
+    const h = harness();
+    await loggedIn(h);
+    h.server.offline = true;
+    h.server.last.serverClose(1006);
+    await h.clock.advance(1);
+    const sent = h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'later' });
+    h.server.offline = false;
+    await h.clock.advance(2_000);
+    assert.equal((await sent).sentStatus, 'sent');
+  });
+
+  it('fails at once on a refusal that a retry cannot fix', async () => {
+    const h = harness();
+    await loggedIn(h);
+    h.server.onSend = (_s, frame) => ({ op: 'ack', id: frame.id, status: 'failed', error: { code: 'SEND_TO_SELF', message: 'no' } });
+    let attached: Message | undefined;
+    const sent = h.client.sendMessage({ type: 'peer', id: 'alice' }, { type: 'text', text: 'me' }, { onMessageAttached: (m) => (attached = m) });
+    const outcome = sent.then(() => 'ok', (e: { code: string }) => e.code);
+    await h.clock.advance(1);
+    assert.equal(await outcome, 'SEND_TO_SELF');
+    assert.equal(attached?.sentStatus, 'failed');
+  });
+
+  it('retries RATE_LIMITED with the same clientMsgId', async () => {
+    const h = harness();
+    await loggedIn(h);
+    let refusals = 1;
+    h.server.onSend = (_s, frame) =>
+      refusals-- > 0 ? { op: 'ack', id: frame.id, status: 'failed', error: { code: 'RATE_LIMITED' } } : h.server.success(frame);
+    const sent = h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'x' });
+    await h.clock.advance(10_000);
+    assert.equal((await sent).sentStatus, 'sent');
+    const sends = h.server.last.sentOf('send');
+    assert.equal(sends.length, 2);
+    assert.equal(sends[0]!.clientMsgId, sends[1]!.clientMsgId);
+  });
+
+  it('fails with TIMEOUT when no ack comes in time', async () => {
+    const h = harness({ sendTimeoutMs: 5_000 });
+    await loggedIn(h);
+    h.server.onSend = () => null;
+    const outcome = h.client
+      .sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'x' })
+      .then(() => 'ok', (e: { code: string }) => e.code);
+    await h.clock.advance(6_000);
+    assert.equal(await outcome, 'TIMEOUT');
+  });
+
+  it('paces sends at the configured rate', async () => {
+    const h = harness({ sendRatePerSecond: 5 });
+    await loggedIn(h);
+    const all = Array.from({ length: 12 }, (_, i) => h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: `n${i}` }));
+    await h.clock.advance(10);
+    assert.equal(h.server.last.sentOf('send').length, 5);
+    await h.clock.advance(2_000);
+    assert.equal(h.server.last.sentOf('send').length, 12);
+    await Promise.all(all);
+  });
+});
+
+describe('IMClient receiving', () => {
+  it('hands messages over in order, once, and counts them unread once', async () => {
+    const h = harness();
+    h.conversations.push({ conversation: { type: 'peer', id: 'bob' }, lastMessage: { type: 'text', orderKey: 5, sender: { id: 'bob' } }, unreadCount: 2, mentions: [], updatedAt: 1 });
+    await loggedIn(h);
+    await h.clock.advance(10);
+    const got: number[] = [];
+    const totals: number[] = [];
+    h.client.on('receivePeerMessage', (e) => got.push(...e.messages.map((m) => m.orderKey!)));
+    h.client.on('totalUnreadChanged', (e) => totals.push(e.totalUnreadCount));
+    incoming(h.server.last, 'bob', 7, 5);
+    incoming(h.server.last, 'bob', 7, 5);
+    incoming(h.server.last, 'bob', 9, 7);
+    await h.clock.advance(10);
+    assert.deepEqual(got, [7, 9]);
+    assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' })?.unreadCount, 4);
+    assert.equal(totals.at(-1), 4);
+    await h.client.clearConversationUnread({ type: 'peer', id: 'bob' });
+    assert.equal(h.client.getTotalUnreadCount(), 0);
+    const read = h.calls.find((c) => c.method === 'POST');
+    assert.deepEqual(read?.body, { orderKey: 9 });
+  });
+
+  it('fills a gap from history', async () => {
+    const h = harness();
+    h.conversations.push({ conversation: { type: 'peer', id: 'bob' }, lastMessage: { type: 'text', orderKey: 5, sender: { id: 'bob' } }, unreadCount: 0, mentions: [], updatedAt: 1 });
+    await loggedIn(h);
+    await h.clock.advance(10);
+    const m = (k: number, p: number) => ({ type: 'text', text: `t${k}`, messageId: `id${k}`, orderKey: k, prevOrderKey: p, sender: { id: 'bob' }, timestamp: 1 } as unknown as Message);
+    h.history.set('peer:bob', [m(6, 5), m(8, 6), m(10, 8)]);
+    const got: number[] = [];
+    h.client.on('receivePeerMessage', (e) => got.push(...e.messages.map((x) => x.orderKey!)));
+    incoming(h.server.last, 'bob', 10, 8);
+    await h.clock.advance(10);
+    assert.deepEqual(got, [6, 8, 10]);
+  });
+
+  it('after a reconnect syncs the conversations changed meanwhile', async () => {
+    const h = harness();
+    h.conversations.push({ conversation: { type: 'peer', id: 'bob' }, lastMessage: { type: 'text', orderKey: 5, sender: { id: 'bob' } }, unreadCount: 0, mentions: [], updatedAt: 1 });
+    await loggedIn(h);
+    await h.clock.advance(10);
+    const sync: string[] = [];
+    h.client.on('conversationSyncStateChanged', (e) => sync.push(e.state));
+    const got: number[] = [];
+    h.client.on('receivePeerMessage', (e) => got.push(...e.messages.map((x) => x.orderKey!)));
+    h.server.last.serverClose(1006);
+    const m = (k: number, p: number) => ({ type: 'text', text: `t${k}`, messageId: `id${k}`, orderKey: k, prevOrderKey: p, sender: { id: 'bob' }, timestamp: 1 } as unknown as Message);
+    h.history.set('peer:bob', [m(6, 5), m(8, 6)]);
+    h.conversations.splice(0, 1, { conversation: { type: 'peer', id: 'bob' }, lastMessage: m(8, 6), unreadCount: 2, mentions: [], updatedAt: 2 });
+    await h.clock.advance(3_000);
+    assert.equal(h.client.connectionState, 'connected');
+    assert.deepEqual(got, [6, 8]);
+    assert.deepEqual(sync, ['syncing', 'synced']);
+    const list = h.calls.filter((c) => c.url.pathname === '/v1/conversations');
+    assert.ok(list.at(-1)!.url.searchParams.has('since'));
+    assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' })?.unreadCount, 2, 'the server figure, not counted twice');
+  });
+
+  it('re-enters rooms after a reconnect', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const entering = h.client.enterRoom('r1');
+    await h.clock.advance(1);
+    await entering;
+    h.server.last.serverClose(1001);
+    await h.clock.advance(3_000);
+    assert.equal(h.server.last.sentOf('enterRoom')[0]?.roomId, 'r1');
+  });
+
+  it('passes commands and barrage straight through and events for revokes and receipts', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const events: string[] = [];
+    h.client.on('receiveRoomMessage', (e) => events.push(`room:${e.messages[0]!.type}`));
+    h.client.on('messageRevoked', (e) => events.push(`revoked:${e.messageId}`));
+    h.client.on('messageReceiptChanged', (e) => events.push(`receipt:${e.kind}:${e.orderKey}`));
+    h.client.on('broadcastMessageReceived', (e) => events.push(`broadcast:${e.message.type}`));
+    h.server.last.push({ op: 'messages', conversation: { type: 'room', id: 'r' }, messages: [{ type: 'barrage', text: 'yo', orderKey: 3, prevOrderKey: 1, sender: { id: 'x' } }] });
+    h.server.last.push({ op: 'revoked', conversation: { type: 'peer', id: 'bob' }, messageId: 'm1', by: 'bob' });
+    h.server.last.push({ op: 'receipt', conversation: { type: 'peer', id: 'bob' }, orderKey: 4, userId: 'bob', kind: 'read' });
+    h.server.last.push({ op: 'broadcast', message: { type: 'text', text: 'all', sender: { id: 'ops' } } });
+    await settle();
+    assert.deepEqual(events, ['room:barrage', 'revoked:m1', 'receipt:read:4', 'broadcast:text']);
+  });
+
+  it('takes the v1.1 conversationChanged frame as the truth', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const changes: number[] = [];
+    h.client.on('conversationChanged', (e) => changes.push(e.infoList[0]!.unreadCount));
+    h.server.last.push({ op: 'session', sessionId: 's', userId: 'alice', serverTime: 1 });
+    h.server.last.push({ op: 'conversationChanged', conversation: { type: 'peer', id: 'bob' }, unreadCount: 7, mentions: [], updatedAt: 5 });
+    incoming(h.server.last, 'bob', 7, null);
+    await h.clock.advance(10);
+    assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' })?.unreadCount, 7);
+    assert.deepEqual(changes, [7]);
+  });
+});
