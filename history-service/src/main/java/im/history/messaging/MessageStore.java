@@ -19,6 +19,7 @@ import im.history.persistence.BatchWriter;
 import im.history.persistence.Migrations;
 import im.pipeline.Batch;
 import im.pipeline.ConsumerLoop;
+import im.pipeline.Failures;
 import im.pipeline.KafkaClients;
 import im.protocol.ConversationKey;
 import im.protocol.Envelope;
@@ -73,7 +74,9 @@ public class MessageStore {
     }
 
     CompletionStage<?> store(Batch batch) throws Exception {
-        migrations.ready().join();
+        if (!migrations.ready().isDone()) {
+            throw new Failures.Transient("the schema is not migrated yet", null);
+        }
         List<BatchWriter.Stamped> stamped = new ArrayList<>(batch.size());
         for (ConsumerRecord<String, byte[]> record : batch.records()) {
             try {
