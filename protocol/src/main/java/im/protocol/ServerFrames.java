@@ -151,6 +151,22 @@ public final class ServerFrames {
         }
     }
 
+    /**
+     * The first frame of every session (v1.1): from here on, a message whose ack reaches its sender is pushed to this
+     * session.
+     *
+     * @param op always {@code session}
+     * @param sessionId this session's id
+     * @param userId the user the token is for
+     * @param serverTime the server's clock, epoch milliseconds
+     */
+    public record Session(String op, String sessionId, String userId, long serverTime) {
+
+        public static Session of(String sessionId, String userId, long serverTime) {
+            return new Session("session", sessionId, userId, serverTime);
+        }
+    }
+
     /** Reasons given in {@link Closing}. */
     public static final String TOKEN_EXPIRED = "TOKEN_EXPIRED";
     public static final String SLOW_CONSUMER = "SLOW_CONSUMER";

@@ -36,14 +36,18 @@ import kafka.tools.StorageTool;
 public final class EmbeddedKafka implements AutoCloseable {
     private static EmbeddedKafka shared;
 
-    private final KafkaRaftServer server;
     private final String bootstrapServers;
     private final Path logDir;
+    private final int port;
+    private final int controllerPort;
+    private KafkaRaftServer server;
 
-    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir) {
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir, int port, int controllerPort) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.logDir = logDir;
+        this.port = port;
+        this.controllerPort = controllerPort;
     }
 
     /**
@@ -57,12 +61,26 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(props, logDir);
             }
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-            server.startup();
-            return new EmbeddedKafka(server, "localhost:" + port, logDir);
+            return new EmbeddedKafka(launch(props), "localhost:" + port, logDir, port, controllerPort);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static KafkaRaftServer launch(Properties props) {
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        server.startup();
+        return server;
+    }
+
+    /**
+     * Stops the broker and starts it again on the same ports with the same log (a broker restart, for fault-injection
+     * tests); clients see it go away and come back.
+     */
+    public synchronized void restart() {
+        server.shutdown();
+        server.awaitShutdown();
+        server = launch(brokerProperties(logDir, port, controllerPort));
     }
 
     /**
@@ -126,7 +144,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         server.shutdown();
         server.awaitShutdown();
     }

@@ -10,18 +10,16 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 import io.quarkus.runtime.StartupEvent;
 
 import im.gateway.config.GatewayConfig;
-import im.gateway.session.Delivering;
+import im.gateway.outbound.Deliveries;
 import im.pipeline.Batch;
 import im.pipeline.ConsumerLoop;
 import im.pipeline.KafkaClients;
 import im.pipeline.TableFold;
 import im.protocol.Broadcast;
-import im.protocol.Delivery;
 import im.protocol.JsonCodec;
 import im.protocol.Membership;
 import im.protocol.MembershipView;
@@ -30,16 +28,16 @@ import im.protocol.RecordRules;
 import im.protocol.Topics;
 
 /**
- * What this node reads from Kafka, each on a poll loop with the system's one failure policy: its own slice of
- * {@code im.deliveries} (the partition of its slot, from the end), every broadcast (from now on) and the whole membership
- * table (from the beginning; the node is ready only once it is loaded, so a group send never sees an empty table). A
- * record that cannot be read is dead-lettered on its own and the rest of its poll is pushed.
+ * The tables and broadcasts this node reads from Kafka, each on a poll loop with the system's one failure policy: every
+ * broadcast (from now on) and the whole membership table (from the beginning; the node is ready only once it is loaded,
+ * so a group send never sees an empty table). A record that cannot be read is dead-lettered on its own. Deliveries are
+ * the outbound pipeline's ({@link Deliveries}).
  */
 @ApplicationScoped
 public class Consumers {
 
     @Inject
-    Delivering delivering;
+    Deliveries delivering;
 
     @Inject
     MembershipView membership;
@@ -61,10 +59,6 @@ public class Consumers {
     void start(@Observes StartupEvent event) {
         membershipLoop = kafka.start(kafka.loop("membership").assign(List.of(Topics.MEMBERSHIP), ConsumerLoop.Start.EARLIEST)
                 .catchUp().handler(TableFold.of(Membership.class, RecordRules::checkMembership, membership::apply)));
-        kafka.start(kafka.loop("deliveries")
-                .assignPartitions(List.of(new TopicPartition(Topics.DELIVERIES, config.nodeSlot())),
-                        ConsumerLoop.Start.LATEST)
-                .config("max.poll.records", 1000).pollTimeout(java.time.Duration.ofMillis(100)).handler(this::deliver));
         kafka.start(kafka.loop("broadcast").assign(List.of(Topics.BROADCAST), ConsumerLoop.Start.LATEST)
                 .handler(this::broadcast));
     }
@@ -72,19 +66,6 @@ public class Consumers {
     /** Completes once the membership table holds what the topic held when the node started. */
     public CompletableFuture<Void> membershipLoaded() {
         return membershipLoop.caughtUp();
-    }
-
-    private CompletableFuture<?> deliver(Batch batch) {
-        for (ConsumerRecord<String, byte[]> record : batch.records()) {
-            try {
-                Delivery delivery = JsonCodec.decode(record.value(), Delivery.class);
-                RecordRules.checkDelivery(delivery);
-                delivering.deliver(delivery);
-            } catch (ProtocolException e) {
-                batch.deadLetter(record, e);
-            }
-        }
-        return null;
     }
 
     private CompletableFuture<?> broadcast(Batch batch) {

@@ -2,10 +2,11 @@ package im.gateway.messaging;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -15,6 +16,8 @@ import org.jboss.logging.Logger;
 import io.quarkus.scheduler.Scheduled;
 
 import im.gateway.config.GatewayConfig;
+import im.gateway.session.SessionRegistry;
+import im.gateway.session.SessionRegistry.UserSessionsChanged;
 import im.pipeline.KafkaClients;
 import im.protocol.JsonCodec;
 import im.protocol.Presence;
@@ -22,8 +25,8 @@ import im.protocol.Topics;
 
 /**
  * Tells routing, through the compacted {@code im.presence} topic, which users this node holds and that the node is alive.
- * The node's epoch is its start time: routing treats entries of an older epoch of the same node as ghosts, and stops
- * targeting the node once its heartbeat goes missing.
+ * It observes the sessions' changes; the node's epoch is its start time: routing treats entries of an older epoch of the
+ * same node as ghosts, and stops targeting the node once its heartbeat goes missing.
  */
 @ApplicationScoped
 public class PresencePublisher {
@@ -35,7 +38,7 @@ public class PresencePublisher {
     private long beats;
 
     @Inject
-    jakarta.enterprise.inject.Instance<im.gateway.session.SessionRegistry> sessions;
+    SessionRegistry sessions;
 
     @Inject
     GatewayConfig config;
@@ -47,14 +50,20 @@ public class PresencePublisher {
         return epoch;
     }
 
-    /** Publishes a user's sessions on this node; zero sessions is a tombstone. */
-    public CompletableFuture<?> publishUser(String userId, int sessions, List<String> rooms) {
-        String key = Presence.userKey(userId, config.nodeId());
-        String value = sessions == 0
+    /** Publishes a user's sessions on this node (zero sessions is a tombstone); completes the change once Kafka has it. */
+    void onChange(@Observes UserSessionsChanged change) {
+        String key = Presence.userKey(change.userId(), config.nodeId());
+        String value = change.sessions() == 0
                 ? null
-                : JsonCodec.encode(new Presence(1, Presence.KIND_USER, config.nodeId(), config.nodeSlot(), epoch, userId,
-                        sessions, rooms, System.currentTimeMillis()));
-        return send(key, value);
+                : JsonCodec.encode(new Presence(1, Presence.KIND_USER, config.nodeId(), config.nodeSlot(), epoch,
+                        change.userId(), change.sessions(), change.rooms(), System.currentTimeMillis()));
+        send(key, value).whenComplete((metadata, failure) -> {
+            if (failure == null) {
+                change.written().complete(null);
+            } else {
+                change.written().completeExceptionally(failure);
+            }
+        });
     }
 
     private CompletableFuture<RecordMetadata> send(String key, String value) {
@@ -67,26 +76,20 @@ public class PresencePublisher {
         if (++beats % REPUBLISH_EVERY == 0) {
             // a presence write can fail unnoticed, and routing purges entries of nodes it lost contact with:
             // re-assert every local user now and then, so a live user is never unreachable
-            sessions.get().republishAll();
+            sessions.republishAll();
         }
         String value = JsonCodec.encode(new Presence(1, Presence.KIND_NODE, config.nodeId(), config.nodeSlot(), epoch, null,
                 null, null, System.currentTimeMillis()));
-        try {
-            send(Presence.nodeKey(config.nodeId()), value).exceptionally(e -> {
-                LOG.warnf("heartbeat not written: %s", e.getMessage());
-                return null;
-            });
-        } catch (RuntimeException e) {
-            // the first ticks can come before the messaging channels are wired; the next tick sends
-            LOG.debugf("heartbeat skipped while messaging starts: %s", e.getMessage());
-        }
+        send(Presence.nodeKey(config.nodeId()), value).exceptionally(e -> {
+            LOG.warnf("heartbeat not written: %s", e.getMessage());
+            return null;
+        });
     }
 
     /** Says the node is gone (tombstone of its heartbeat) and waits briefly for the broker. */
     public void nodeDown(Duration wait) {
         try {
-            send(Presence.nodeKey(config.nodeId()), null).get(wait.toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            send(Presence.nodeKey(config.nodeId()), null).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warnf("node-down record not written: %s", e.getMessage());
         }

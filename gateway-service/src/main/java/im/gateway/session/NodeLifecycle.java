@@ -11,12 +11,10 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.websockets.next.CloseReason;
 
 import im.gateway.config.GatewayConfig;
 import im.gateway.messaging.PresencePublisher;
-import im.protocol.JsonCodec;
-import im.protocol.ServerFrames;
+import im.protocol.CloseCode;
 
 /**
  * Starts and stops the node cleanly: on shutdown every session is told {@code closing: SHUTDOWN}, its presence is removed
@@ -43,13 +41,7 @@ public class NodeLifecycle {
     void onStop(@Observes ShutdownEvent event) {
         List<Session> all = List.copyOf(sessions.all());
         for (Session session : all) {
-            sessions.remove(session);
-            session.connection().sendText(JsonCodec.encode(ServerFrames.Closing.of(ServerFrames.SHUTDOWN)))
-                    .onItemOrFailure().transformToUni((ok, failure) -> session.connection()
-                            .close(new CloseReason(1001, ServerFrames.SHUTDOWN)))
-                    .subscribe().with(ok -> {
-                    }, failure -> {
-                    });
+            session.close(CloseCode.SHUTDOWN);
         }
         presence.nodeDown(Duration.ofSeconds(3));
         LOG.infof("gateway node %s down, %d sessions closed", config.nodeId(), all.size());

@@ -4,91 +4,96 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.StringJoiner;
-import java.util.function.IntConsumer;
 
-import com.fasterxml.jackson.annotation.JsonRawValue;
-
-import io.quarkus.websockets.next.Sender;
-import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.ServerWebSocket;
 
 import im.protocol.ConversationRef;
 import im.protocol.JsonCodec;
-import im.protocol.Message;
-import im.protocol.MessageType;
 import im.protocol.Priority;
-import im.protocol.ServerFrames;
 
 /**
- * A session's bounded outbound queue. One writer at a time drains it; consecutive messages of one conversation leave as a
- * single {@code messages} frame. When the queue is full, barrage and low priority are shed first; when nothing can be shed
- * for a message that must not be lost, or the queue stays full for a whole queue's worth of shedding, {@link #offerMessage}
- * answers false and the caller closes the session as a slow consumer, so one slow client never stalls the others.
- * Control frames (acks, pongs, broadcasts) never push messages out; they may overfill the queue up to twice its size.
+ * A session's bounded outbound queue. Whoever offers a frame writes what is queued, on its own thread (the deliveries
+ * loop, a Kafka callback, an event loop), without waiting for the socket: Vert.x hands the writes to the connection's
+ * event loop and flushes once per burst. Consecutive messages of one conversation leave as a single {@code messages}
+ * frame. When the socket's write queue is full, writing pauses until it drains, and frames wait here; when this queue is
+ * full, barrage and low priority are shed first; when nothing can be shed for a message that must not be lost, or the
+ * queue stays full for a whole queue's worth of shedding, the session is closed as a slow consumer, so one slow client
+ * never stalls the others. Control frames (acks, pongs, broadcasts) never push messages out; they may overfill the queue
+ * up to twice its size. Until the session's first frame is written ({@link #open}), everything waits.
  */
 public final class Outbox {
     private static final int RANK_CONTROL = 4;
-    private static final String MESSAGES = ServerFrames.Messages.of(null, List.of()).op();
+    private static final String MESSAGES_HEAD = "{\"op\":\"messages\",\"conversation\":";
 
-    private final Sender sender;
-    private final int capacity;
-    private final IntConsumer dropped;
-    private final ArrayDeque<Item> queue = new ArrayDeque<>();
-    private boolean writing;
-    private boolean closed;
-    private int shedSinceProgress;
+    /** Told the rank (0 barrage, 1 low, 2 medium, 3 high) of every shed message. */
+    @FunctionalInterface
+    public interface Drops {
+        void dropped(int rank);
+    }
+
+    /**
+     * A message offered to many sessions (a room, a group, both sides of a peer conversation), as JSON already: routing
+     * encodes it once, and every session writes those characters.
+     *
+     * @param json the message object's JSON
+     * @param rank 0 barrage, 1 low, 2 medium, 3 high
+     */
+    public record Encoded(String json, int rank) {
+
+        /** The rank of a message of this priority, or of barrage (always rank 0). */
+        public static int rankOf(Priority priority, boolean barrage) {
+            return barrage ? 0 : (priority == null ? Priority.LOW : priority).ordinal() + 1;
+        }
+    }
 
     private record Item(int rank, ConversationRef conversation, Encoded message, Object frame) {}
 
-    /**
-     * A message offered to many sessions (a room, a group, both sides of a peer conversation): its JSON is made once, by
-     * the first session that writes it, and shared by the rest, instead of once per recipient.
-     */
-    public static final class Encoded {
-        private final Message message;
-        private volatile String json;
-
-        public Encoded(Message message) {
-            this.message = message;
-        }
-
-        String json() {
-            String value = json;
-            if (value == null) {
-                value = JsonCodec.encode(message);
-                json = value;
-            }
-            return value;
-        }
-    }
-
-    /** A {@code messages} frame whose messages are JSON already (see {@link Encoded}); same shape as Messages. */
-    private record MessagesFrame(String op, ConversationRef conversation, @JsonRawValue String messages) {}
+    private final ServerWebSocket socket;
+    private final int capacity;
+    private final Drops drops;
+    private final Runnable slow;
+    private final ArrayDeque<Item> queue = new ArrayDeque<>();
+    /** Frames encoded and waiting for the socket's write queue to drain; touched only by the one writer. */
+    private final ArrayDeque<String> pending = new ArrayDeque<>();
+    private boolean gated = true;
+    private boolean closed;
+    private boolean writing;
+    private boolean waitingForDrain;
+    private int shedSinceProgress;
 
     /**
-     * @param sender where frames are written
+     * @param socket where frames are written
      * @param capacity most queued items
-     * @param dropped told the rank (0 barrage, 1 low, 2 medium, 3 high) of every shed message
+     * @param drops told about every shed message
+     * @param slow run when the session must be closed as a slow consumer
      */
-    public Outbox(Sender sender, int capacity, IntConsumer dropped) {
-        this.sender = sender;
+    public Outbox(ServerWebSocket socket, int capacity, Drops drops, Runnable slow) {
+        this.socket = socket;
         this.capacity = capacity;
-        this.dropped = dropped;
+        this.drops = drops;
+        this.slow = slow;
     }
 
-    /** Queues a message for the session; false when the session is too slow to take it and must be closed. */
-    public boolean offerMessage(ConversationRef conversation, Message message) {
-        return offerMessage(conversation, new Encoded(message));
+    /** Queues a message for the session. */
+    public void offerMessage(ConversationRef conversation, Encoded message) {
+        offer(new Item(message.rank(), conversation, message, null));
     }
 
-    /** Queues a message shared with other sessions; false when the session is too slow to take it and must be closed. */
-    public boolean offerMessage(ConversationRef conversation, Encoded message) {
-        return offer(new Item(rank(message.message), conversation, message, null));
+    /** Queues a control frame (ack, pong, error, broadcast): never shed. A String is written as it is. */
+    public void offerFrame(Object frame) {
+        offer(new Item(RANK_CONTROL, null, null, frame));
     }
 
-    /** Queues a control frame (ack, pong, error, broadcast, closing): never shed. */
-    public boolean offerFrame(Object frame) {
-        return offer(new Item(RANK_CONTROL, null, null, frame));
+    /** Writes {@code first} ahead of everything queued so far, and lets the queue flow from now on. */
+    public void open(Object first) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            gated = false;
+            queue.addFirst(new Item(RANK_CONTROL, null, null, first));
+        }
+        write();
     }
 
     /** Stops writing; whatever is queued is discarded. */
@@ -102,37 +107,43 @@ public final class Outbox {
         return queue.size();
     }
 
-    private boolean offer(Item item) {
+    private void offer(Item item) {
+        boolean tooSlow;
         synchronized (this) {
             if (closed) {
-                return true;
+                return;
             }
-            if (queue.size() >= capacity) {
-                if (item.rank() == RANK_CONTROL) {
-                    if (queue.size() >= capacity * 2) {
-                        return false; // control frames may overfill, never shed messages, but not without end
-                    }
-                } else {
-                    boolean madeRoom = makeRoomFor(item);
-                    if (!madeRoom && item.rank() > rank(Priority.LOW)) {
-                        return false;
-                    }
-                    if (++shedSinceProgress > capacity) {
-                        return false; // full for a whole queue's worth of shedding: the client is not reading
-                    }
-                    if (!madeRoom) {
-                        dropped.accept(item.rank());
-                        return true;
-                    }
+            tooSlow = !admit(item);
+        }
+        if (tooSlow) {
+            slow.run();
+            return;
+        }
+        write();
+    }
+
+    /** Queues the item, shedding lower ranks when full; false when the session is too slow to take it. */
+    private boolean admit(Item item) {
+        if (queue.size() >= capacity) {
+            if (item.rank() == RANK_CONTROL) {
+                if (queue.size() >= capacity * 2) {
+                    return false; // control frames may overfill, never shed messages, but not without end
+                }
+            } else {
+                boolean madeRoom = makeRoomFor(item);
+                if (!madeRoom && item.rank() > Encoded.rankOf(Priority.LOW, false)) {
+                    return false;
+                }
+                if (++shedSinceProgress > capacity) {
+                    return false; // full for a whole queue's worth of shedding: the client is not reading
+                }
+                if (!madeRoom) {
+                    drops.dropped(item.rank());
+                    return true;
                 }
             }
-            queue.addLast(item);
-            if (writing) {
-                return true;
-            }
-            writing = true;
         }
-        drain();
+        queue.addLast(item);
         return true;
     }
 
@@ -143,7 +154,7 @@ public final class Outbox {
                 Item queued = it.next();
                 if (queued.rank() == rank) {
                     it.remove();
-                    dropped.accept(rank);
+                    drops.dropped(rank);
                     return true;
                 }
             }
@@ -151,41 +162,47 @@ public final class Outbox {
         return false;
     }
 
-    private void drain() {
-        List<Item> batch;
-        synchronized (this) {
-            if (queue.isEmpty() || closed) {
-                writing = false;
-                return;
-            }
-            batch = new ArrayList<>(queue);
-            queue.clear();
-        }
-        write(encode(batch), 0);
-    }
-
-    private void write(List<String> frames, int index) {
-        if (index == frames.size()) {
-            drain();
-            return;
-        }
-        Uni<Void> sent = sender.sendText(frames.get(index));
-        sent.subscribe().with(ok -> {
+    /** Writes what is queued until the socket's own queue is full; one writer at a time. */
+    private void write() {
+        while (true) {
+            List<Item> batch;
             synchronized (this) {
-                shedSinceProgress = 0;
-            }
-            write(frames, index + 1);
-        }, failure -> {
-            synchronized (this) {
-                closed = true;
-                writing = false;
+                if (closed || gated || writing || waitingForDrain || (queue.isEmpty() && pending.isEmpty())) {
+                    return;
+                }
+                writing = true;
+                batch = queue.isEmpty() ? List.of() : new ArrayList<>(queue);
                 queue.clear();
             }
-        });
+            encode(batch, pending);
+            boolean full = false;
+            while (!pending.isEmpty()) {
+                socket.writeTextMessage(pending.poll());
+                if (socket.writeQueueFull()) {
+                    full = true;
+                    break;
+                }
+            }
+            synchronized (this) {
+                writing = false;
+                shedSinceProgress = 0;
+                if (full) {
+                    waitingForDrain = true;
+                }
+            }
+            if (full) {
+                socket.drainHandler(drained -> {
+                    synchronized (this) {
+                        waitingForDrain = false;
+                    }
+                    write();
+                });
+                return;
+            }
+        }
     }
 
-    private static List<String> encode(List<Item> batch) {
-        List<String> frames = new ArrayList<>(batch.size());
+    private static void encode(List<Item> batch, ArrayDeque<String> frames) {
         int i = 0;
         while (i < batch.size()) {
             Item item = batch.get(i);
@@ -194,27 +211,21 @@ public final class Outbox {
                 i++;
                 continue;
             }
-            StringJoiner messages = new StringJoiner(",", "[", "]");
+            StringBuilder frame = new StringBuilder(MESSAGES_HEAD.length() + 64 + item.message().json().length());
+            // ids are of the id charset, which has no character JSON must escape
+            frame.append(MESSAGES_HEAD).append("{\"type\":\"").append(item.conversation().type().wireName())
+                    .append("\",\"id\":\"").append(item.conversation().id()).append("\"},\"messages\":[");
             int j = i;
             while (j < batch.size() && batch.get(j).message() != null
                     && batch.get(j).conversation().equals(item.conversation())) {
-                messages.add(batch.get(j).message().json());
+                if (j > i) {
+                    frame.append(',');
+                }
+                frame.append(batch.get(j).message().json());
                 j++;
             }
-            frames.add(JsonCodec.encode(new MessagesFrame(MESSAGES, item.conversation(), messages.toString())));
+            frames.add(frame.append("]}").toString());
             i = j;
         }
-        return frames;
-    }
-
-    private static int rank(Message message) {
-        if (message.content() != null && message.content().type() == MessageType.BARRAGE) {
-            return 0;
-        }
-        return rank(message.priority() == null ? Priority.LOW : message.priority());
-    }
-
-    private static int rank(Priority priority) {
-        return priority.ordinal() + 1;
     }
 }

@@ -2,28 +2,55 @@ package im.gateway.session;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
-import io.quarkus.websockets.next.WebSocketConnection;
+import org.jboss.logging.Logger;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
 
 import im.gateway.auth.UserPrincipal;
+import im.protocol.CloseCode;
+import im.protocol.JsonCodec;
+import im.protocol.ServerFrames;
 
-/** One app connection on this node: who it is, which rooms it entered, and its outbound queue. */
+/**
+ * One app connection on this node. It owns its socket, its outbound queue and its lifecycle: it is closed once, through
+ * {@link #close(CloseCode)}, which sends the {@code closing} reason that goes with the code and tells whoever listens
+ * (the registry, and through it presence) that it is gone.
+ */
 public final class Session {
-    private final WebSocketConnection connection;
+    private static final Logger LOG = Logger.getLogger(Session.class);
+
+    private final String id;
+    private final Vertx vertx;
+    private final ServerWebSocket socket;
     private final Outbox outbox;
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Consumer<Session> onClosed;
     private volatile UserPrincipal principal;
     private volatile long warnTimer = -1;
     private volatile long expiryTimer = -1;
+    /** The last im.deliveries offset this node had pushed when the session was registered; -1 before. */
+    private volatile long registeredAfterOffset = -1;
 
-    public Session(WebSocketConnection connection, UserPrincipal principal, Outbox outbox) {
-        this.connection = connection;
+    /**
+     * @param onClosed told once when the session ends, however it ends (server close, client close, dropped socket)
+     */
+    public Session(String id, Vertx vertx, ServerWebSocket socket, UserPrincipal principal, int queueCapacity,
+            Outbox.Drops drops, Consumer<Session> onClosed) {
+        this.id = id;
+        this.vertx = vertx;
+        this.socket = socket;
         this.principal = principal;
-        this.outbox = outbox;
+        this.onClosed = onClosed;
+        this.outbox = new Outbox(socket, queueCapacity, drops, () -> close(CloseCode.SLOW_CONSUMER));
     }
 
     public String id() {
-        return connection.id();
+        return id;
     }
 
     public String userId() {
@@ -39,10 +66,6 @@ public final class Session {
         this.principal = renewed;
     }
 
-    public WebSocketConnection connection() {
-        return connection;
-    }
-
     public Outbox outbox() {
         return outbox;
     }
@@ -51,16 +74,71 @@ public final class Session {
         return rooms;
     }
 
-    public long warnTimer() {
-        return warnTimer;
+    public boolean isOpen() {
+        return !closed.get();
     }
 
-    public long expiryTimer() {
-        return expiryTimer;
+    public long registeredAfterOffset() {
+        return registeredAfterOffset;
     }
 
+    void registeredAfterOffset(long offset) {
+        this.registeredAfterOffset = offset;
+    }
+
+    /** Queues a control frame (ack, pong, error, token warning); a session that cannot take it is closed as slow. */
+    public void reply(Object frame) {
+        outbox.offerFrame(frame);
+    }
+
+    /** Replaces the token timers (cancelling the old ones). */
     public void timers(long warn, long expiry) {
+        cancelTimers();
         this.warnTimer = warn;
         this.expiryTimer = expiry;
+    }
+
+    private void cancelTimers() {
+        if (warnTimer >= 0) {
+            vertx.cancelTimer(warnTimer);
+        }
+        if (expiryTimer >= 0) {
+            vertx.cancelTimer(expiryTimer);
+        }
+    }
+
+    /**
+     * Ends the session: the {@code closing} frame with the code's reason (if it has one), then the close; what was still
+     * queued for it is dropped. Safe to call from any thread, any number of times.
+     */
+    public void close(CloseCode code) {
+        if (!ended()) {
+            return;
+        }
+        outbox.close();
+        Runnable closeSocket = () -> socket.close((short) code.code(), code.reason() == null ? code.name() : code.reason())
+                .onFailure(e -> LOG.debugf("close of %s failed: %s", id, e.getMessage()));
+        if (code.reason() == null) {
+            closeSocket.run();
+        } else {
+            socket.writeTextMessage(JsonCodec.encode(ServerFrames.Closing.of(code.reason())))
+                    .onComplete(done -> closeSocket.run());
+        }
+    }
+
+    /** The socket was closed by the client or dropped: forget the session. */
+    public void closedByPeer() {
+        if (ended()) {
+            outbox.close();
+        }
+    }
+
+    private boolean ended() {
+        if (!closed.compareAndSet(false, true)) {
+            return false;
+        }
+        cancelTimers();
+        onClosed.accept(this);
+        return true;
     }
 }

@@ -5,65 +5,71 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
-import im.gateway.messaging.PresencePublisher;
-
 /**
- * The sessions of this node, indexed by id, user and room. Every change of a user's sessions or rooms is published to
- * {@code im.presence}, so routing knows where to deliver.
+ * The sessions of this node, indexed by id, user and room. Every change of a user's sessions or rooms fires a
+ * {@link UserSessionsChanged} event (presence observes it) while that user's entry is held, so one user's changes are
+ * seen in the order they happened; different users never wait for each other (no node-wide lock).
  */
 @ApplicationScoped
 public class SessionRegistry {
+
+    /**
+     * A user's sessions on this node after a change, fired synchronously.
+     *
+     * @param userId the user
+     * @param sessions how many sessions the user holds here now (0: gone)
+     * @param rooms the rooms those sessions have entered
+     * @param written completed by whoever makes the change known (presence: once Kafka has it)
+     */
+    public record UserSessionsChanged(String userId, int sessions, List<String> rooms, CompletableFuture<Void> written) {}
+
     private final Map<String, Session> byId = new ConcurrentHashMap<>();
     private final Map<String, Set<Session>> byUser = new ConcurrentHashMap<>();
     private final Map<String, Set<Session>> byRoom = new ConcurrentHashMap<>();
 
     @Inject
-    PresencePublisher presence;
+    Event<UserSessionsChanged> changes;
 
-    @Inject
-    io.vertx.core.Vertx vertx;
-
-    public synchronized void add(Session session) {
+    /** Registers a session; completes when its presence is known to routing (written to Kafka). */
+    public CompletableFuture<Void> add(Session session) {
         byId.put(session.id(), session);
-        byUser.computeIfAbsent(session.userId(), u -> ConcurrentHashMap.newKeySet()).add(session);
-        publish(session.userId());
+        return change(session.userId(), sessions -> sessions.add(session));
     }
 
-    /** Removes a session and its room entries; false when it was not registered (closed twice). */
-    public synchronized boolean remove(Session session) {
+    /** Forgets a session and its room entries; completes when the change is written. */
+    public CompletableFuture<Void> remove(Session session) {
         if (byId.remove(session.id()) == null) {
-            return false;
+            return CompletableFuture.completedFuture(null);
         }
-        for (String room : session.rooms()) {
-            removeFrom(byRoom, room, session);
-        }
-        removeFrom(byUser, session.userId(), session);
-        session.outbox().close();
-        cancelTimers(session);
-        publish(session.userId());
-        return true;
+        return change(session.userId(), sessions -> {
+            sessions.remove(session);
+            for (String room : session.rooms()) {
+                removeFrom(byRoom, room, session);
+            }
+        });
     }
 
-    public synchronized void enterRoom(Session session, String roomId) {
-        if (byId.get(session.id()) != session) {
-            return; // closed meanwhile: a dead session must not stay in a room
-        }
-        if (session.rooms().add(roomId)) {
-            byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(session);
-            publish(session.userId());
-        }
+    public CompletableFuture<Void> enterRoom(Session session, String roomId) {
+        return change(session.userId(), sessions -> {
+            if (byId.get(session.id()) == session && session.rooms().add(roomId)) {
+                byRoom.computeIfAbsent(roomId, r -> ConcurrentHashMap.newKeySet()).add(session);
+            }
+        });
     }
 
-    public synchronized void leaveRoom(Session session, String roomId) {
-        if (byId.get(session.id()) == session && session.rooms().remove(roomId)) {
-            removeFrom(byRoom, roomId, session);
-            publish(session.userId());
-        }
+    public CompletableFuture<Void> leaveRoom(Session session, String roomId) {
+        return change(session.userId(), sessions -> {
+            if (session.rooms().remove(roomId)) {
+                removeFrom(byRoom, roomId, session);
+            }
+        });
     }
 
     public Session byId(String sessionId) {
@@ -91,35 +97,26 @@ public class SessionRegistry {
         return ofUser(userId).stream().anyMatch(s -> s.rooms().contains(roomId));
     }
 
-    /** Users with at least one session on this node. */
-    public Set<String> users() {
-        return byUser.keySet();
-    }
-
-    /** Cancels the session's token timers, wherever the session is closed from. */
-    public void cancelTimers(Session session) {
-        if (session.warnTimer() >= 0) {
-            vertx.cancelTimer(session.warnTimer());
-        }
-        if (session.expiryTimer() >= 0) {
-            vertx.cancelTimer(session.expiryTimer());
-        }
-    }
-
-    /** Publishes every local user's presence again, so routing never forgets a live user (see heartbeat). */
+    /** Fires every local user's state again, so routing never forgets a live user (see the presence heartbeat). */
     public void republishAll() {
         for (String userId : List.copyOf(byUser.keySet())) {
-            synchronized (this) {
-                publish(userId);
-            }
+            change(userId, sessions -> {
+            });
         }
     }
 
-    private void publish(String userId) {
-        Set<Session> sessions = ofUser(userId);
-        TreeSet<String> rooms = new TreeSet<>();
-        sessions.forEach(s -> rooms.addAll(s.rooms()));
-        presence.publishUser(userId, sessions.size(), List.copyOf(rooms));
+    /** Applies {@code mutation} to the user's sessions and fires the result, with the user's entry held. */
+    private CompletableFuture<Void> change(String userId, java.util.function.Consumer<Set<Session>> mutation) {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        byUser.compute(userId, (user, sessions) -> {
+            Set<Session> set = sessions == null ? ConcurrentHashMap.newKeySet() : sessions;
+            mutation.accept(set);
+            TreeSet<String> rooms = new TreeSet<>();
+            set.forEach(s -> rooms.addAll(s.rooms()));
+            changes.fire(new UserSessionsChanged(user, set.size(), List.copyOf(rooms), written));
+            return set.isEmpty() ? null : set;
+        });
+        return written;
     }
 
     private static void removeFrom(Map<String, Set<Session>> index, String key, Session session) {

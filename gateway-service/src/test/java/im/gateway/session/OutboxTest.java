@@ -2,14 +2,16 @@ package im.gateway.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.ServerWebSocket;
 
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
@@ -25,118 +27,138 @@ class OutboxTest {
     private static final ConversationRef ALICE = new ConversationRef(ConversationType.PEER, "alice");
     private static final ConversationRef ROOM = new ConversationRef(ConversationType.ROOM, "r1");
 
-    /** A client whose socket accepts writes only when the test says so. */
-    private static final class Client implements io.quarkus.websockets.next.Sender {
+    /** A socket whose write queue is full or not as the test says (a stand-in for this one class's unit test). */
+    private static final class Socket {
         final List<String> written = new ArrayList<>();
-        final List<CompletableFuture<Void>> pending = new ArrayList<>();
+        boolean full;
+        Handler<Void> drain;
+        final ServerWebSocket proxy = (ServerWebSocket) Proxy.newProxyInstance(OutboxTest.class.getClassLoader(),
+                new Class<?>[]{ServerWebSocket.class}, (self, method, args) -> switch (method.getName()) {
+                    case "writeTextMessage" -> {
+                        written.add((String) args[0]);
+                        yield Future.succeededFuture();
+                    }
+                    case "writeQueueFull" -> full;
+                    case "drainHandler" -> {
+                        @SuppressWarnings("unchecked")
+                        Handler<Void> handler = (Handler<Void>) args[0];
+                        drain = handler;
+                        yield self;
+                    }
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
 
-        @Override
-        public Uni<Void> sendText(String message) {
-            written.add(message);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            pending.add(done);
-            return Uni.createFrom().completionStage(done);
-        }
-
-        @Override
-        public <M> Uni<Void> sendText(M message) {
-            return sendText(JsonCodec.encode(message));
-        }
-
-        @Override
-        public Uni<Void> sendBinary(Buffer message) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Uni<Void> sendPing(Buffer data) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Uni<Void> sendPong(Buffer data) {
-            throw new UnsupportedOperationException();
-        }
-
-        void flushOne() {
-            pending.remove(0).complete(null);
+        void drained() {
+            full = false;
+            drain.handle(null);
         }
     }
 
-    private static Message message(String text, Priority priority) {
-        return new Message("m-" + text, null, 1L, null, new Sender("alice", null), 1L, priority, null, null,
+    private static Outbox.Encoded message(String text, Priority priority) {
+        Message message = new Message("m-" + text, null, 1L, null, new Sender("alice", null), 1L, priority, null, null,
                 MessageContent.text(text));
+        return new Outbox.Encoded(JsonCodec.encode(message), Outbox.Encoded.rankOf(priority, false));
+    }
+
+    private static Outbox open(Socket socket, int capacity, Outbox.Drops drops, Runnable slow) {
+        Outbox outbox = new Outbox(socket.proxy, capacity, drops, slow);
+        outbox.open(ServerFrames.Pong.of("first"));
+        return outbox;
+    }
+
+    @Test
+    void nothingLeavesBeforeTheFirstFrame_andTheFirstFrameLeavesFirst() {
+        Socket socket = new Socket();
+        Outbox outbox = new Outbox(socket.proxy, 10, rank -> {
+        }, () -> {
+        });
+        outbox.offerFrame(ServerFrames.Pong.of("queued"));
+        assertThat(socket.written).isEmpty();
+
+        outbox.open("{\"op\":\"session\"}");
+
+        assertThat(socket.written).containsExactly("{\"op\":\"session\"}", JsonCodec.encode(ServerFrames.Pong.of("queued")));
     }
 
     @Test
     void queuedMessagesOfOneConversation_leaveAsOneFrame() {
-        Client client = new Client();
-        Outbox outbox = new Outbox(client, 100, rank -> {
+        Socket socket = new Socket();
+        Outbox outbox = open(socket, 100, rank -> {
+        }, () -> {
         });
+        socket.full = true;
         outbox.offerMessage(ALICE, message("first", Priority.LOW));
         outbox.offerMessage(ALICE, message("a", Priority.LOW));
         outbox.offerMessage(ALICE, message("b", Priority.LOW));
         outbox.offerMessage(ROOM, message("c", Priority.LOW));
 
-        client.flushOne();
-        client.flushOne();
+        socket.drained();
 
-        assertThat(client.written).as("one write at a time").hasSize(3);
-        ServerFrames.Messages batch = JsonCodec.decode(client.written.get(1), ServerFrames.Messages.class);
+        assertThat(socket.written).as("the first frame, the first message, then the rest batched").hasSize(4);
+        ServerFrames.Messages batch = JsonCodec.decode(socket.written.get(2), ServerFrames.Messages.class);
+        assertThat(batch.conversation()).isEqualTo(ALICE);
         assertThat(batch.messages()).extracting(m -> m.content().text()).containsExactly("a", "b");
-        assertThat(JsonCodec.decode(client.written.get(2), ServerFrames.Messages.class).conversation()).isEqualTo(ROOM);
+        assertThat(JsonCodec.decode(socket.written.get(3), ServerFrames.Messages.class).conversation()).isEqualTo(ROOM);
     }
 
     @Test
     void fullQueue_shedsBarrageAndLowFirst_keepsHigh_andControlFramesNeverPushMessagesOut() {
-        Client client = new Client();
+        Socket socket = new Socket();
         List<Integer> dropped = new ArrayList<>();
-        Outbox outbox = new Outbox(client, 3, dropped::add);
+        AtomicInteger slow = new AtomicInteger();
+        Outbox outbox = open(socket, 3, dropped::add, slow::incrementAndGet);
+        socket.full = true;
         outbox.offerMessage(ALICE, message("in flight", Priority.LOW));
-        outbox.offerMessage(ROOM, new Message("b", null, null, null, new Sender("x", null), 1L, Priority.HIGH, null, null,
-                MessageContent.barrage("wow")));
+        Message barrage = new Message("b", null, null, null, new Sender("x", null), 1L, Priority.HIGH, null, null,
+                MessageContent.barrage("wow"));
+        outbox.offerMessage(ROOM, new Outbox.Encoded(JsonCodec.encode(barrage), Outbox.Encoded.rankOf(Priority.HIGH, true)));
         outbox.offerMessage(ALICE, message("low", Priority.LOW));
         outbox.offerMessage(ALICE, message("high-1", Priority.HIGH));
 
-        assertThat(outbox.offerMessage(ALICE, message("high-2", Priority.HIGH))).isTrue();
-        assertThat(outbox.offerMessage(ALICE, message("high-3", Priority.HIGH))).isTrue();
+        outbox.offerMessage(ALICE, message("high-2", Priority.HIGH));
+        outbox.offerMessage(ALICE, message("high-3", Priority.HIGH));
         assertThat(dropped).containsExactly(0, 1);
-        assertThat(outbox.offerFrame(ServerFrames.Pong.of("p"))).isTrue();
+        assertThat(slow).hasValue(0);
+        outbox.offerFrame(ServerFrames.Pong.of("p"));
         assertThat(outbox.size()).isEqualTo(4);
-        assertThat(outbox.offerMessage(ALICE, message("high-4", Priority.HIGH))).as("nothing left to shed").isFalse();
+        outbox.offerMessage(ALICE, message("high-4", Priority.HIGH));
+        assertThat(slow).as("nothing left to shed").hasValue(1);
     }
 
     @Test
     void aClientThatStopsReading_isReportedSlow_evenWhenOnlyLowPriorityArrives() {
-        Client client = new Client();
-        Outbox outbox = new Outbox(client, 10, rank -> {
-        });
-        boolean accepted = true;
+        Socket socket = new Socket();
+        AtomicInteger slow = new AtomicInteger();
+        Outbox outbox = open(socket, 10, rank -> {
+        }, slow::incrementAndGet);
+        socket.full = true;
         int offered = 0;
-        while (accepted && offered < 1000) {
-            accepted = outbox.offerMessage(ALICE, message("m" + offered, Priority.LOW));
+        while (slow.get() == 0 && offered < 1000) {
+            outbox.offerMessage(ALICE, message("m" + offered, Priority.LOW));
             offered++;
         }
-        assertThat(accepted).isFalse();
+        assertThat(slow).hasValue(1);
         assertThat(offered).isLessThan(100);
     }
 
     @Test
     void aMessageSharedBySessions_isWrittenExactlyAsTheCodecWritesTheFrame() {
-        Client one = new Client();
-        Client two = new Client();
-        Outbox first = new Outbox(one, 10, rank -> {
+        Socket one = new Socket();
+        Socket two = new Socket();
+        Outbox first = open(one, 10, rank -> {
+        }, () -> {
         });
-        Outbox second = new Outbox(two, 10, rank -> {
+        Outbox second = open(two, 10, rank -> {
+        }, () -> {
         });
         Message shared = new Message("m-1", "c-1", 7L, 6L, new Sender("alice", "Alice \"A\""), 1L, Priority.HIGH, null,
                 null, MessageContent.text("h\u00e9llo \"quoted\" \\ end"));
-        Outbox.Encoded encoded = new Outbox.Encoded(shared);
+        Outbox.Encoded encoded = new Outbox.Encoded(JsonCodec.encode(shared), 3);
 
         first.offerMessage(ROOM, encoded);
         second.offerMessage(ALICE, encoded);
 
-        assertThat(one.written).containsExactly(JsonCodec.encode(ServerFrames.Messages.of(ROOM, List.of(shared))));
-        assertThat(two.written).containsExactly(JsonCodec.encode(ServerFrames.Messages.of(ALICE, List.of(shared))));
+        assertThat(one.written.get(1)).isEqualTo(JsonCodec.encode(ServerFrames.Messages.of(ROOM, List.of(shared))));
+        assertThat(two.written.get(1)).isEqualTo(JsonCodec.encode(ServerFrames.Messages.of(ALICE, List.of(shared))));
     }
 }
