@@ -130,7 +130,12 @@ class RoutingTest {
     // ---- what routing shows ----
 
     private static void awaitPresence(String userId, Node node) {
-        await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(liveNodesOf(userId)).contains(node.id()));
+        // the node keeps beating while we wait, as a live gateway does: on a slow machine the first fold can take longer
+        // than the heartbeat timeout
+        await().atMost(FOLD_WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            heartbeat(node, System.currentTimeMillis());
+            assertThat(liveNodesOf(userId)).contains(node.id());
+        });
     }
 
     private static List<String> liveNodesOf(String userId) {
@@ -531,6 +536,42 @@ class RoutingTest {
             assertThat(awaitDelivery(deliveries, afterwards, node).userIds()).containsExactlyInAnyOrder(alice, bob);
             assertDeadLettered(dlq, presence, "routing-service/presence");
             assertDeadLettered(dlq, membership, "routing-service/membership");
+        }
+    }
+
+    @Test
+    void groupReadReceipts_reachTheSenderFromEveryReader_onceEach() {
+        Node node = Node.fresh("n-r", 13);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        String carol = unique("carol");
+        connect(node, alice, bob, carol);
+        String groupId = unique("g");
+        group(groupId, alice, bob, carol);
+        ConversationRef to = new ConversationRef(ConversationType.GROUP, groupId);
+        Envelope plain = envelope(alice, to, MessageContent.text("read me"), unique("c"), null, null);
+        Envelope asking = new Envelope(1, plain.messageId(), plain.clientMsgId(), plain.conversationKey(), to, plain.sender(),
+                plain.timestamp(), null, null, null, true, null, plain.message());
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            long orderKey = produce(Topics.MESSAGES_RELIABLE, asking).offset();
+            for (String reader : List.of(bob, carol, bob)) {
+                long now = System.currentTimeMillis();
+                Envelope read = new Envelope(1, MessageIds.next(now), null, plain.conversationKey(), to,
+                        new Sender(reader, null), now, null, null, null, null, null, null,
+                        im.protocol.Action.receipt(orderKey, im.protocol.Action.READ));
+                produce(Topics.MESSAGES_RELIABLE, read);
+            }
+            Envelope marker = text(alice, ConversationType.GROUP, groupId, "after the receipts");
+            produce(Topics.MESSAGES_RELIABLE, marker);
+            awaitDelivery(deliveries, marker, node);
+
+            List<Delivery> receipts = deliveries.drain().stream().filter(r -> node.id().equals(r.key()))
+                    .map(r -> JsonCodec.decode(r.value(), Delivery.class)).filter(d -> d.receipt() != null
+                            && d.conversationKey().equals(plain.conversationKey()))
+                    .toList();
+            assertThat(receipts).extracting(d -> d.receipt().userId()).as("bob and carol, bob's second read adds nothing")
+                    .containsExactly(bob, carol);
+            assertThat(receipts).allSatisfy(d -> assertThat(d.userIds()).containsExactly(alice));
         }
     }
 }

@@ -1,5 +1,8 @@
 package im.gateway.inbound;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -126,8 +129,8 @@ public class Inbound {
         }
     }
 
-    private void answerWhenWritten(Session session, String requestId, java.util.concurrent.CompletableFuture<Void> written) {
-        written.orTimeout(config.produceTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+    private void answerWhenWritten(Session session, String requestId, CompletableFuture<Void> written) {
+        written.orTimeout(config.produceTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((ok, failure) -> session.reply(failure == null
                         ? Ack.success(requestId)
                         : Ack.failed(requestId, new ProtocolException(ErrorCode.UNAVAILABLE,

@@ -1,5 +1,6 @@
 package im.gateway.outbound;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -63,7 +64,7 @@ public class Deliveries {
     void start(@Observes StartupEvent event) {
         kafka.start(kafka.loop("deliveries")
                 .assignPartitions(List.of(new TopicPartition(Topics.DELIVERIES, config.nodeSlot())), ConsumerLoop.Start.LATEST)
-                .config("max.poll.records", 2000).pollTimeout(java.time.Duration.ofMillis(100)).handler(this::deliver));
+                .config("max.poll.records", 2000).pollTimeout(Duration.ofMillis(100)).handler(this::deliver));
     }
 
     CompletionStage<?> deliver(Batch batch) {

@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
 import im.gateway.messaging.MessagePublisher;
+import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
 import im.protocol.Action;
 import im.protocol.ApiError;
@@ -100,9 +101,28 @@ public class SendService {
         } catch (ProtocolException e) {
             return refused(e, requestId);
         }
-        if (!checked.message().type().isMedia() || checked.message().mediaId() == null) {
-            return write(user, checked, requestId);
+        boolean lookup = checked.message().type().isMedia() && checked.message().mediaId() != null;
+        Session session = origin == null ? null : sessions.byId(origin.sessionId());
+        if (session == null) {
+            return lookup ? lookupAndWrite(user, checked, requestId) : write(user, checked, requestId);
         }
+        // a session's messages are written in the order it sent them: a media look-up holds back the sends after it
+        CompletableFuture<Void> handedOver = new CompletableFuture<>();
+        CompletableFuture<Void> previous = session.sendOrder(handedOver);
+        if (previous.isDone() && !lookup) {
+            CompletableFuture<Ack> ack = write(user, checked, requestId);
+            handedOver.complete(null);
+            return ack;
+        }
+        return previous.thenCompose(ready -> {
+            CompletableFuture<Ack> ack = lookup ? lookupAndWrite(user, checked, requestId) : write(user, checked, requestId);
+            ack.whenComplete((done, failure) -> handedOver.complete(null));
+            return ack;
+        });
+    }
+
+    /** Fills a media message from its upload, then writes it. */
+    private CompletableFuture<Ack> lookupAndWrite(UserPrincipal user, Envelope checked, String requestId) {
         return mediaLookup.fill(user.userId(), checked.message())
                 .thenCompose(content -> write(user, checked.withMessage(content), requestId))
                 .exceptionally(failure -> {

@@ -1,8 +1,10 @@
 package im.gateway.session;
 
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -33,6 +35,9 @@ public final class Session {
     private volatile UserPrincipal principal;
     private volatile long warnTimer = -1;
     private volatile long expiryTimer = -1;
+    /** Completes when this session's latest send has been handed to Kafka (see {@link #sendOrder}). */
+    private final AtomicReference<CompletableFuture<Void>> lastSend = new AtomicReference<>(
+            CompletableFuture.completedFuture(null));
     /** The last im.deliveries offset this node had pushed when the session was registered; -1 before. */
     private volatile long registeredAfterOffset = -1;
 
@@ -84,6 +89,14 @@ public final class Session {
 
     void registeredAfterOffset(long offset) {
         this.registeredAfterOffset = offset;
+    }
+
+    /**
+     * Takes the next place in this session's send order: returns what the new send must wait for (the previous send
+     * handed to Kafka), and makes {@code handedOver} what the following send waits for.
+     */
+    public CompletableFuture<Void> sendOrder(CompletableFuture<Void> handedOver) {
+        return lastSend.getAndSet(handedOver);
     }
 
     /** Queues a control frame (ack, pong, error, token warning); a session that cannot take it is closed as slow. */

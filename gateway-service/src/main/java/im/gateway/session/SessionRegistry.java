@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -106,7 +107,7 @@ public class SessionRegistry {
     }
 
     /** Applies {@code mutation} to the user's sessions and fires the result, with the user's entry held. */
-    private CompletableFuture<Void> change(String userId, java.util.function.Consumer<Set<Session>> mutation) {
+    private CompletableFuture<Void> change(String userId, Consumer<Set<Session>> mutation) {
         CompletableFuture<Void> written = new CompletableFuture<>();
         byUser.compute(userId, (user, sessions) -> {
             Set<Session> set = sessions == null ? ConcurrentHashMap.newKeySet() : sessions;

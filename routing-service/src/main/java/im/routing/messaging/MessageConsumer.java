@@ -76,6 +76,8 @@ public class MessageConsumer {
     private Cache<String, Long> lastOrderKey;
     private Cache<String, Long> seenClientMsgIds;
     private Cache<String, ConcurrentLinkedDeque<ReceiptRequest>> receiptRequests;
+    /** Per conversation, reader and kind: the orderKey up to which senders have been told. */
+    private Cache<String, Long> receiptsReported;
 
     @PostConstruct
     void init() {
@@ -87,6 +89,8 @@ public class MessageConsumer {
         seenClientMsgIds = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
                 .expireAfterWrite(config.dedupeWindow()).build();
         receiptRequests = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations() / 10)
+                .expireAfterAccess(Duration.ofDays(1)).build();
+        receiptsReported = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
                 .expireAfterAccess(Duration.ofDays(1)).build();
     }
 
@@ -199,14 +203,21 @@ public class MessageConsumer {
         if (requests == null) {
             return List.of();
         }
+        // every reader counts (a group has many): a reader's receipt covers the requests between the position it had
+        // already reported and this one, so each sender hears of each reader once per message
+        String reader = envelope.sender().id();
+        String readerKey = key.value() + '\n' + reader + '\n' + action.kind();
+        Long reported = receiptsReported.getIfPresent(readerKey);
+        long from = reported == null ? Long.MIN_VALUE : reported;
+        if (action.orderKey() <= from) {
+            return List.of();
+        }
+        receiptsReported.asMap().merge(readerKey, action.orderKey(), Math::max);
         Set<String> senders = new TreeSet<>();
         for (ReceiptRequest request : requests) {
-            if (request.orderKey() <= action.orderKey() && !request.senderId().equals(envelope.sender().id())) {
+            if (request.orderKey() > from && request.orderKey() <= action.orderKey() && !request.senderId().equals(reader)) {
                 senders.add(request.senderId());
             }
-        }
-        if (Action.READ.equals(action.kind())) {
-            requests.removeIf(r -> r.orderKey() <= action.orderKey() && !r.senderId().equals(envelope.sender().id()));
         }
         return senders.isEmpty()
                 ? List.of()
