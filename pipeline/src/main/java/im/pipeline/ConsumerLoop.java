@@ -98,7 +98,7 @@ public final class ConsumerLoop implements AutoCloseable {
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Duration pollTimeout = Duration.ofMillis(500);
         private Duration commitInterval = Duration.ofMillis(200);
-        private Consumer<Collection<TopicPartition>> onAssigned = partitions -> {
+        private Consumer<Map<TopicPartition, Long>> onAssigned = positions -> {
         };
 
         public Options(String name) {
@@ -175,8 +175,11 @@ public final class ConsumerLoop implements AutoCloseable {
             return this;
         }
 
-        /** Told which partitions this loop now owns, on its own thread, before it reads them. */
-        public Options onAssigned(Consumer<Collection<TopicPartition>> onAssigned) {
+        /**
+         * Told which partitions this loop now owns and where it will read each (the committed offset, for a group), on its
+         * own thread, before it reads them: the place to rebuild state kept per partition.
+         */
+        public Options onAssigned(Consumer<Map<TopicPartition, Long>> onAssigned) {
             this.onAssigned = onAssigned;
             return this;
         }
@@ -366,7 +369,7 @@ public final class ConsumerLoop implements AutoCloseable {
                     }
                     assigned.addAll(partitions);
                     rememberPartitionCounts(partitions);
-                    options.onAssigned.accept(partitions);
+                    options.onAssigned.accept(positions(partitions));
                     if (options.catchUp) {
                         consumer.endOffsets(partitions).forEach((partition, end) -> {
                             if (end > consumer.position(partition)) {
@@ -401,6 +404,12 @@ public final class ConsumerLoop implements AutoCloseable {
             infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
         }
         return partitions;
+    }
+
+    private Map<TopicPartition, Long> positions(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        partitions.forEach(partition -> positions.put(partition, consumer.position(partition)));
+        return positions;
     }
 
     private void rememberPartitionCounts(Collection<TopicPartition> partitions) {
@@ -836,7 +845,9 @@ public final class ConsumerLoop implements AutoCloseable {
                 consumer.pause(partitions);
             }
             rememberPartitionCounts(partitions);
-            options.onAssigned.accept(partitions);
+            if (!partitions.isEmpty()) {
+                options.onAssigned.accept(positions(partitions));
+            }
             if (state == State.STARTING) {
                 setState(State.RUNNING, "member of the group");
                 caughtUp.complete(null);

@@ -15,6 +15,8 @@ import java.util.List;
   * @param message the message, with orderKey and prevOrderKey stamped; null for a recall or a receipt
  * @param revoked a recall, pushed as a {@code revoked} frame
  * @param receipt a receipt, pushed as a {@code receipt} frame
+ * @param replay true for a message routed again because a recipient's session appeared after routing first looked: the
+ *            gateway pushes it only to sessions that have not had it
  */
 public record Delivery(
         int v,
@@ -25,12 +27,19 @@ public record Delivery(
         String excludeSessionId,
         Message message,
         Revoked revoked,
-        Receipt receipt) {
+        Receipt receipt,
+        Boolean replay) {
+
+    /** A delivery that is not a replay. */
+    public Delivery(int v, String nodeId, String conversationKey, List<String> userIds, String roomId, String excludeSessionId,
+            Message message, Revoked revoked, Receipt receipt) {
+        this(v, nodeId, conversationKey, userIds, roomId, excludeSessionId, message, revoked, receipt, null);
+    }
 
     /** A message delivery. */
     public Delivery(int v, String nodeId, String conversationKey, List<String> userIds, String roomId, String excludeSessionId,
             Message message) {
-        this(v, nodeId, conversationKey, userIds, roomId, excludeSessionId, message, null, null);
+        this(v, nodeId, conversationKey, userIds, roomId, excludeSessionId, message, null, null, null);
     }
 
     /**

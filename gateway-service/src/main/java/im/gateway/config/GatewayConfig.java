@@ -65,6 +65,17 @@ public interface GatewayConfig {
     /** Directory of the built demo web app (clients/js), served at /demo/; unset (production): no demo. */
     Optional<String> demoDir();
 
+    /**
+     * How long this node remembers which messages it pushed, to tell which sessions a replay (a message routed again for
+     * sessions that appeared after it was first routed) is for. As long as routing's replay window.
+     */
+    @WithDefault("30s")
+    Duration replayWindow();
+
+    /** Most messages remembered for {@link #replayWindow()}; past it, a replay may reach a session twice. */
+    @WithDefault("500000")
+    long replayMemory();
+
     /** The dev-only token endpoint. */
     DevTokens devTokens();
 

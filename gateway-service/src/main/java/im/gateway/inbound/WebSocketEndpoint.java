@@ -3,6 +3,7 @@ package im.gateway.inbound;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +23,7 @@ import io.vertx.ext.web.RoutingContext;
 import im.gateway.auth.TokenVerifier;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
+import im.gateway.outbound.Deliveries;
 import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
 import im.protocol.CloseCode;
@@ -48,6 +50,9 @@ public class WebSocketEndpoint {
 
     @Inject
     Inbound inbound;
+
+    @Inject
+    Deliveries deliveries;
 
     @Inject
     GatewayConfig config;
@@ -99,8 +104,10 @@ public class WebSocketEndpoint {
             }
         });
         inbound.scheduleExpiry(session);
-        sessions.add(session).orTimeout(config.produceTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((written, failure) -> {
+        CompletableFuture<Void> written = sessions.add(session);
+        session.registeredAfterOffset(deliveries.done());
+        written.orTimeout(config.produceTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ok, failure) -> {
                     if (failure != null) {
                         LOG.warnf("presence of session %s of %s not written (%s): opened anyway, the next presence "
                                 + "republish makes it reachable", session.id(), session.userId(), failure.toString());

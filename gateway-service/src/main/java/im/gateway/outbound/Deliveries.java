@@ -14,6 +14,9 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
@@ -53,12 +56,27 @@ public class Deliveries {
     MeterRegistry metrics;
 
     private Counter delivered;
+    private Counter replayed;
     private Counter broadcasts;
+    /** Messages pushed lately, by id: the im.deliveries offset they were pushed at (to tell who had a replay). */
+    private Cache<String, Long> pushed;
+    /** The offset of the last delivery fully pushed; -1 before the first. */
+    private volatile long done = -1;
 
     @PostConstruct
     void init() {
         delivered = metrics.counter("im.gateway.delivered");
+        replayed = metrics.counter("im.gateway.replayed");
         broadcasts = metrics.counter("im.gateway.broadcast.pushed");
+        pushed = Caffeine.newBuilder().expireAfterWrite(config.replayWindow()).maximumSize(config.replayMemory()).build();
+    }
+
+    /**
+     * The offset of the last delivery fully pushed. Read right after a session is registered: a message pushed from two
+     * offsets past it on reached that session (one past it may have been in progress while it registered).
+     */
+    public long done() {
+        return done;
     }
 
     void start(@Observes StartupEvent event) {
@@ -70,21 +88,34 @@ public class Deliveries {
     CompletionStage<?> deliver(Batch batch) {
         for (ConsumerRecord<String, byte[]> record : batch.records()) {
             try {
-                push(DeliveryReader.read(record.value()));
+                push(DeliveryReader.read(record.value()), record.offset());
             } catch (ProtocolException e) {
                 batch.deadLetter(record, e);
             }
+            done = record.offset();
         }
         return null;
     }
 
-    private void push(DeliveryReader.Parsed delivery) {
+    private void push(DeliveryReader.Parsed delivery, long offset) {
         if (!config.nodeId().equals(delivery.nodeId())) {
             return; // another node that shares this slot: not ours to push
+        }
+        Long pushedAt = null;
+        if (delivery.replay()) {
+            pushedAt = pushed.getIfPresent(delivery.messageId());
+        } else if (delivery.message() != null) {
+            pushed.put(delivery.messageId(), offset);
         }
         for (Session session : targets(delivery)) {
             if (session.id().equals(delivery.excludeSessionId())) {
                 continue;
+            }
+            if (delivery.replay()) {
+                if (pushedAt != null && pushedAt >= session.registeredAfterOffset() + 2) {
+                    continue; // it was here already when the message was pushed
+                }
+                replayed.increment();
             }
             ConversationRef view = delivery.key().viewFor(session.userId());
             if (delivery.message() != null) {

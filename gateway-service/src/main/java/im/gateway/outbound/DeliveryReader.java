@@ -42,9 +42,10 @@ final class DeliveryReader {
      * @param message the message's JSON and rank, or null
      * @param revoked a recall, or null
      * @param receipt a receipt, or null
+     * @param replay whether the message is routed again for sessions that appeared after it was first routed
      */
     record Parsed(String nodeId, ConversationKey key, List<String> userIds, String roomId, String excludeSessionId,
-            String messageId, Outbox.Encoded message, Delivery.Revoked revoked, Delivery.Receipt receipt) {}
+            String messageId, Outbox.Encoded message, Delivery.Revoked revoked, Delivery.Receipt receipt, boolean replay) {}
 
     private DeliveryReader() {
     }
@@ -67,6 +68,7 @@ final class DeliveryReader {
             Outbox.Encoded message = null;
             Delivery.Revoked revoked = null;
             Delivery.Receipt receipt = null;
+            boolean replay = false;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken token = parser.nextToken();
@@ -82,6 +84,7 @@ final class DeliveryReader {
                     case "excludeSessionId" -> exclude = text(parser, field);
                     case "revoked" -> revoked = parser.readValueAs(Delivery.Revoked.class);
                     case "receipt" -> receipt = parser.readValueAs(Delivery.Receipt.class);
+                    case "replay" -> replay = token == JsonToken.VALUE_TRUE;
                     case "message" -> {
                         if (token != JsonToken.START_OBJECT) {
                             throw invalid("message is an object");
@@ -126,7 +129,8 @@ final class DeliveryReader {
             if (message != null && !Ids.isValid(messageId, Limits.MESSAGE_ID_MAX)) {
                 throw invalid("a delivered message needs its messageId");
             }
-            return new Parsed(nodeId, key, userIds, roomId, exclude, messageId, message, revoked, receipt);
+            return new Parsed(nodeId, key, userIds, roomId, exclude, messageId, message, revoked, receipt,
+                    replay && message != null);
         } catch (IOException e) {
             throw invalid("malformed delivery: " + e.getMessage());
         }

@@ -87,7 +87,7 @@ public final class Session {
         return registeredAfterOffset;
     }
 
-    void registeredAfterOffset(long offset) {
+    public void registeredAfterOffset(long offset) {
         this.registeredAfterOffset = offset;
     }
 

@@ -17,9 +17,16 @@ public interface RoutingConfig {
     @WithDefault("10m")
     Duration ghostPurgeAfter();
 
-    /** How long a sender's clientMsgId is remembered per conversation to drop retries. */
-    @WithDefault("10m")
+    /** How long a sender's clientMsgId is remembered per conversation to drop retries (the dedupe contract's window). */
+    @WithDefault("24h")
     Duration dedupeWindow();
+
+    /**
+     * Records read back from a message partition's tail when this instance takes it over (restart, rebalance), to rebuild
+     * prevOrderKey chains, dedupe and receipt requests.
+     */
+    @WithDefault("20000")
+    int rebuildTailRecords();
 
     /** Signal and barrage records older than this are not delivered (online only: a replay must not reach sessions). */
     @WithDefault("30s")
@@ -40,4 +47,15 @@ public interface RoutingConfig {
     /** Most messages per conversation whose senders asked for receipts that routing remembers (the oldest give way). */
     @WithDefault("1000")
     int maxReceiptRequestsPerConversation();
+
+    /**
+     * How far back a user's messages are replayed to a node where the user gains a session or enters a room (the
+     * session-frame guarantee holds while routing reads presence within this long of a message).
+     */
+    @WithDefault("30s")
+    Duration replayWindow();
+
+    /** Most recent messages kept per user, group or room for replays. */
+    @WithDefault("256")
+    int replayMaxPerLog();
 }

@@ -4,12 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,9 +17,8 @@ import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,6 +27,7 @@ import io.quarkus.runtime.StartupEvent;
 import im.pipeline.Batch;
 import im.pipeline.KafkaClients;
 import im.pipeline.KafkaSender;
+import im.pipeline.PartitionReader;
 import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.Delivery;
@@ -51,9 +50,13 @@ import im.routing.config.RoutingConfig;
  */
 @ApplicationScoped
 public class MessageConsumer {
+    private static final Logger LOG = Logger.getLogger(MessageConsumer.class);
 
     /** The consumer group of every routing instance. */
     public static final String GROUP = "routing";
+    /** The producer of deliveries (and replays) and its settings. */
+    static final String DELIVERIES = "deliveries";
+    static final Map<String, Object> DELIVERIES_SETTINGS = Map.of("linger.ms", 1, "compression.type", "lz4");
 
     @Inject
     Router router;
@@ -73,11 +76,7 @@ public class MessageConsumer {
     private KafkaSender deliveries;
     private final Map<MessageClass, Counter> routed = new EnumMap<>(MessageClass.class);
     private Counter deliveriesWritten;
-    private Cache<String, Long> lastOrderKey;
-    private Cache<String, Long> seenClientMsgIds;
-    private Cache<String, ConcurrentLinkedDeque<ReceiptRequest>> receiptRequests;
-    /** Per conversation, reader and kind: the orderKey up to which senders have been told. */
-    private Cache<String, Long> receiptsReported;
+    private ConversationState state;
 
     @PostConstruct
     void init() {
@@ -85,23 +84,41 @@ public class MessageConsumer {
             routed.put(messageClass, metrics.counter("im.routing.routed", "class", messageClass.name()));
         }
         deliveriesWritten = metrics.counter("im.routing.deliveries");
-        lastOrderKey = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations()).build();
-        seenClientMsgIds = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
-                .expireAfterWrite(config.dedupeWindow()).build();
-        receiptRequests = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations() / 10)
-                .expireAfterAccess(Duration.ofDays(1)).build();
-        receiptsReported = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
-                .expireAfterAccess(Duration.ofDays(1)).build();
+        state = new ConversationState(config);
     }
 
     void start(@Observes StartupEvent event) {
-        deliveries = kafka.producer("deliveries", Map.of("linger.ms", 1, "compression.type", "lz4"));
+        deliveries = kafka.producer(DELIVERIES, DELIVERIES_SETTINGS);
         // presence and membership first: routing earlier would find nobody online and silently drop online deliveries
         tables.loaded().thenRun(() -> {
             for (MessageClass messageClass : MessageClass.values()) {
-                kafka.start(kafka.loop(messageClass.name().toLowerCase(java.util.Locale.ROOT))
+                kafka.start(kafka.loop(messageClass.name().toLowerCase(Locale.ROOT))
                         .subscribe(GROUP, List.of(messageClass.topic())).maxInFlight(config.maxInFlightPolls())
+                        .onAssigned(positions -> rebuild(positions, messageClass))
                         .handler(batch -> route(batch, messageClass)));
+            }
+        });
+    }
+
+    /**
+     * Reads back the tail of each partition taken over (up to {@code rebuild-tail-records} before where this consumer
+     * starts) into the conversation state: prevOrderKey chains, dedupe and receipt requests survive restarts and
+     * rebalances.
+     */
+    private void rebuild(Map<TopicPartition, Long> positions, MessageClass topicClass) {
+        positions.forEach((partition, position) -> {
+            long from = Math.max(0, position - config.rebuildTailRecords());
+            int read = PartitionReader.read(kafka.config(), partition, from, position, Duration.ofSeconds(30), record -> {
+                try {
+                    Envelope envelope = JsonCodec.decode(record.value(), Envelope.class);
+                    MessageRules.checkEnvelope(envelope);
+                    state.apply(topicClass.name() + '\n' + envelope.conversationKey(), envelope, record.offset());
+                } catch (ProtocolException | NullPointerException e) {
+                    // a broken record was dead-lettered when it was routed: it left no state
+                }
+            });
+            if (read > 0) {
+                LOG.infof("%s: state rebuilt from %d records before offset %d", partition, read, position);
             }
         });
     }
@@ -136,21 +153,13 @@ public class MessageConsumer {
             return;
         }
         String stream = topicClass.name() + '\n' + key.value();
-        if (isRetry(envelope, stream, offset)) {
+        if (state.isRetry(envelope, stream, offset)) {
             metrics.counter("im.routing.deduplicated").increment();
             return;
         }
-        // a record seen again after a rebalance must not name itself, or a later record, as its predecessor
-        Long before = lastOrderKey.getIfPresent(stream);
-        Long previous = before != null && before < offset ? before : null;
-        lastOrderKey.asMap().merge(stream, offset, Math::max);
+        Long previous = state.advance(stream, offset);
         if (Boolean.TRUE.equals(envelope.receipt())) {
-            ConcurrentLinkedDeque<ReceiptRequest> requests = receiptRequests.get(key.value(),
-                    k -> new ConcurrentLinkedDeque<>());
-            requests.add(new ReceiptRequest(offset, envelope.sender().id()));
-            while (requests.size() > config.maxReceiptRequestsPerConversation()) {
-                requests.pollFirst(); // bounded: the oldest requests give way
-            }
+            state.requestReceipts(key.value(), offset, envelope.sender().id());
         }
         List<Router.Target> targets = router.route(envelope, key,
                 Router.Payload.of(envelope.toMessage().withOrder(offset, previous)));
@@ -186,9 +195,6 @@ public class MessageConsumer {
         return envelope;
     }
 
-    /** A message sent with {@code receipt: true}: its sender hears about receipts up to it. */
-    private record ReceiptRequest(long orderKey, String senderId) {}
-
     /**
      * A recall goes to everybody who may have the message (like a message); a receipt goes to the senders of the messages
      * it covers that asked for receipts. Actions take no place in the orderKey chain: they are not messages.
@@ -199,26 +205,7 @@ public class MessageConsumer {
             return router.route(envelope, key,
                     new Router.Payload(null, new Delivery.Revoked(action.messageId(), envelope.sender().id()), null));
         }
-        ConcurrentLinkedDeque<ReceiptRequest> requests = receiptRequests.getIfPresent(key.value());
-        if (requests == null) {
-            return List.of();
-        }
-        // every reader counts (a group has many): a reader's receipt covers the requests between the position it had
-        // already reported and this one, so each sender hears of each reader once per message
-        String reader = envelope.sender().id();
-        String readerKey = key.value() + '\n' + reader + '\n' + action.kind();
-        Long reported = receiptsReported.getIfPresent(readerKey);
-        long from = reported == null ? Long.MIN_VALUE : reported;
-        if (action.orderKey() <= from) {
-            return List.of();
-        }
-        receiptsReported.asMap().merge(readerKey, action.orderKey(), Math::max);
-        Set<String> senders = new TreeSet<>();
-        for (ReceiptRequest request : requests) {
-            if (request.orderKey() > from && request.orderKey() <= action.orderKey() && !request.senderId().equals(reader)) {
-                senders.add(request.senderId());
-            }
-        }
+        Set<String> senders = state.receiptSenders(key.value(), envelope.sender().id(), action);
         return senders.isEmpty()
                 ? List.of()
                 : router.toUsers(senders, envelope, new Router.Payload(null, null,
@@ -232,15 +219,5 @@ public class MessageConsumer {
                     JsonCodec.encodeBytes(target.delivery()))));
             deliveriesWritten.increment();
         }
-    }
-
-    /** Whether the same sender already sent this clientMsgId in this conversation (a retry through any node). */
-    private boolean isRetry(Envelope envelope, String stream, long offset) {
-        if (envelope.clientMsgId() == null) {
-            return false;
-        }
-        String dedupeKey = stream + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId();
-        Long first = seenClientMsgIds.asMap().putIfAbsent(dedupeKey, offset);
-        return first != null && first != offset;
     }
 }

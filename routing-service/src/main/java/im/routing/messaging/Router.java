@@ -11,10 +11,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import im.protocol.ConversationKey;
+import im.protocol.ConversationType;
 import im.protocol.Delivery;
 import im.protocol.Envelope;
 import im.protocol.MembershipView;
 import im.protocol.Message;
+import im.protocol.MessageType;
 import im.routing.presence.PresenceTable;
 import im.routing.presence.PresenceTable.NodeState;
 
@@ -43,8 +45,33 @@ public class Router {
     @Inject
     MembershipView membership;
 
+    @Inject
+    RecentMessages recent;
+
+    /**
+     * The deliveries of a message, a recall or a receipt. A message (not barrage, which is droppable by design) is
+     * recorded among the recent messages of its recipients while their presence is looked up, so a session that appears
+     * meanwhile gets it replayed ({@link Replays}).
+     */
     public List<Target> route(Envelope envelope, ConversationKey key, Payload payload) {
         String exclude = envelope.origin() == null ? null : envelope.origin().sessionId();
+        if (payload.message() == null || envelope.message().type() == MessageType.BARRAGE) {
+            return resolve(envelope, key, exclude, payload);
+        }
+        String roomId = key.type() == ConversationType.ROOM ? key.first() : null;
+        RecentMessages.Entry entry = new RecentMessages.Entry(System.currentTimeMillis(), key.value(), payload.message(),
+                exclude, roomId, roomId == null || envelope.toUserIds() == null || envelope.toUserIds().isEmpty()
+                        ? null
+                        : envelope.toUserIds());
+        List<String> logs = switch (key.type()) {
+            case PEER -> List.of(RecentMessages.userLog(key.first()), RecentMessages.userLog(key.second()));
+            case GROUP -> List.of(RecentMessages.groupLog(key.first()));
+            case ROOM -> List.of(RecentMessages.roomLog(key.first()));
+        };
+        return recent.record(logs, entry, () -> resolve(envelope, key, exclude, payload));
+    }
+
+    private List<Target> resolve(Envelope envelope, ConversationKey key, String exclude, Payload payload) {
         return switch (key.type()) {
             case PEER -> byUsers(List.of(key.first(), key.second()), envelope, exclude, payload);
             case GROUP -> byUsers(membership.members(key.first()), envelope, exclude, payload);

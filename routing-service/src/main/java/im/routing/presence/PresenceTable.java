@@ -2,12 +2,14 @@ package im.routing.presence;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
 import im.protocol.Presence;
@@ -27,12 +29,27 @@ public class PresenceTable {
     /** A user's sessions on one node. */
     public record Entry(String userId, String nodeId, int slot, long epoch, int sessions, Set<String> rooms) {}
 
+    /**
+     * Fired once a user's gain on a node is applied: a new session ({@code sessions}), or rooms newly entered. Observers
+     * see the table as it is after the change.
+     *
+     * @param userId the user
+     * @param nodeId the node
+     * @param slot the node's partition of im.deliveries
+     * @param sessions whether the user has more sessions there than before
+     * @param rooms the rooms the user's sessions there entered with this change
+     */
+    public record Gained(String userId, String nodeId, int slot, boolean sessions, Set<String> rooms) {}
+
     private final Map<String, NodeState> nodes = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Entry>> byUser = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Set<String>>> byRoom = new ConcurrentHashMap<>();
 
     @Inject
     RoutingConfig config;
+
+    @Inject
+    Event<Gained> gains;
 
     /** Applies one record of {@code im.presence}; {@code value} null is a tombstone. */
     public synchronized void apply(String key, Presence value) {
@@ -61,6 +78,7 @@ public class PresenceTable {
             if (!seen(nodeId, value.slot(), value.epoch(), value.at())) {
                 return; // a ghost of an older epoch never replaces the live entry
             }
+            Entry old = byUser.getOrDefault(userId, Map.of()).get(nodeId);
             removeEntry(userId, nodeId);
             Entry entry = new Entry(userId, nodeId, value.slot(), value.epoch(),
                     value.sessions() == null ? 1 : value.sessions(),
@@ -69,6 +87,14 @@ public class PresenceTable {
             for (String room : entry.rooms()) {
                 byRoom.computeIfAbsent(room, r -> new ConcurrentHashMap<>())
                         .computeIfAbsent(nodeId, n -> ConcurrentHashMap.newKeySet()).add(userId);
+            }
+            boolean moreSessions = old == null || old.epoch() != entry.epoch() || entry.sessions() > old.sessions();
+            Set<String> newRooms = new HashSet<>(entry.rooms());
+            if (old != null && old.epoch() == entry.epoch()) {
+                newRooms.removeAll(old.rooms());
+            }
+            if (gains != null && (moreSessions || !newRooms.isEmpty())) {
+                gains.fire(new Gained(userId, nodeId, entry.slot(), moreSessions, newRooms));
             }
         }
     }

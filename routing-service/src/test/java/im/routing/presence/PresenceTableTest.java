@@ -23,42 +23,12 @@ class PresenceTableTest {
     @BeforeEach
     void setUp() {
         table = new PresenceTable();
-        table.config = new RoutingConfig() {
-            @Override
-            public Duration heartbeatTimeout() {
-                return Duration.ofMillis(TIMEOUT_MS);
-            }
-
-            @Override
-            public Duration ghostPurgeAfter() {
-                return Duration.ofMinutes(10);
-            }
-
-            @Override
-            public Duration dedupeWindow() {
-                return Duration.ofMinutes(10);
-            }
-
-            @Override
-            public Duration onlineOnlyMaxAge() {
-                return Duration.ofSeconds(30);
-            }
-
-            @Override
-            public long maxTrackedConversations() {
-                return 1000;
-            }
-
-            @Override
-            public int maxInFlightPolls() {
-                return 8;
-            }
-
-            @Override
-            public int maxReceiptRequestsPerConversation() {
-                return 1000;
-            }
-        };
+        // the table reads just the heartbeat timeout of its configuration
+        table.config = (RoutingConfig) java.lang.reflect.Proxy.newProxyInstance(RoutingConfig.class.getClassLoader(),
+                new Class<?>[]{RoutingConfig.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "heartbeatTimeout" -> Duration.ofMillis(TIMEOUT_MS);
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
         now = System.currentTimeMillis();
     }
 
