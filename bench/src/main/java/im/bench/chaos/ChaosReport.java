@@ -1,0 +1,414 @@
+package im.bench.chaos;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.HdrHistogram.Histogram;
+
+import im.protocol.JsonCodec;
+
+/**
+ * The run's results: the four figures with how each is computed, the counters, the fault timeline with recovery times,
+ * the setup. Printed as Markdown, written to {@code docs/reliability/<name>.md|.json}, and as one row of the results table
+ * in {@code docs/reliability.md}.
+ */
+final class ChaosReport {
+    static final String TABLE_START = "<!-- chaos-runs:start -->";
+    static final String TABLE_END = "<!-- chaos-runs:end -->";
+
+    final String name;
+    final Map<String, String> setup;
+    final StringBuilder md = new StringBuilder();
+    final Map<String, Object> json = new LinkedHashMap<>();
+    private final Map<String, Object> figures = new LinkedHashMap<>();
+    private final Map<String, Object> counters = new LinkedHashMap<>();
+    String row;
+
+    ChaosReport(String name, Map<String, String> setup) {
+        this.name = name;
+        this.setup = setup;
+    }
+
+    static ChaosReport build(String name, Map<String, String> setup, Fleet fleet, Audit audit, Faults faults,
+            List<Sampler.Sample> samples, long start, long trafficEnd, Map<String, String> drain) {
+        ChaosReport r = new ChaosReport(name, setup);
+        r.render(fleet, audit, faults, samples, start, trafficEnd, drain);
+        return r;
+    }
+
+    private void render(Fleet fleet, Audit audit, Faults faults, List<Sampler.Sample> samples, long start, long trafficEnd,
+            Map<String, String> drain) {
+        md.append("### Chaos run `").append(name).append("`\n\n");
+        setup.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+        md.append('\n');
+
+        // ---- timeline
+        md.append("#### Timeline\n\n| t (s) | event |\n|---|---|\n");
+        List<Map<String, Object>> timeline = new ArrayList<>();
+        List<Faults.Event> events = new ArrayList<>(faults == null ? List.of() : faults.events());
+        events.add(new Faults.Event(start, "first send"));
+        events.add(new Faults.Event(trafficEnd, "last first send; drain: " + String.join("; ", drain.values())));
+        events.sort(java.util.Comparator.comparingLong(Faults.Event::t));
+        for (Faults.Event e : events) {
+            md.append(String.format(Locale.ROOT, "| %.1f | %s |%n", (e.t() - start) / 1e9, e.text()));
+            timeline.add(Map.of("t", round((e.t() - start) / 1e9), "event", e.text()));
+        }
+        md.append('\n');
+
+        // ---- the four figures
+        md.append("#### Figures\n\n| figure | value | target | how it is computed |\n|---|---|---|---|\n");
+        figure("acked messages lost", audit.lost, "acked (`status: success` with a messageId) but no row in history's "
+                + "`message` table with its conversation, sender and clientMsgId");
+        figure("duplicates in history", audit.duplicateRows == null || audit.duplicateContent == null
+                ? null
+                : audit.duplicateRows + audit.duplicateContent,
+                "extra rows for one (conversation, sender, clientMsgId) ("
+                        + show(audit.duplicateRows) + ") plus extra messageIds for one text (" + show(audit.duplicateContent)
+                        + "; every text is unique to its message)");
+        figure("per-conversation order violations", audit.orderViolations, "stored messages whose orderKey is below the "
+                + "orderKey of a message the same sender sent earlier in the conversation (in " + audit.orderConversations
+                + " conversations); a sender sends message i+1 of a conversation only after message i is acked, and a "
+                + "resend keeps its place");
+        figure("online recipients' silent misses", audit.silentMisses, "stored messages the online receiver never got "
+                + "(neither pushed nor synced) and had no reason to sync: no reconnect and no pushed prevOrderKey past its "
+                + "last orderKey after the message; online = a socket of the receiver was open when the message was acked");
+        if (audit.error != null) {
+            md.append("\n**Not determined:** ").append(audit.error).append('\n');
+        }
+        md.append('\n');
+        notes(audit);
+
+        // ---- counters
+        double trafficSeconds = Math.max(1e-9, (trafficEnd - start) / 1e9);
+        long resendsAfterDrop = 0;
+        long resendsAfterTimeout = 0;
+        for (Fleet.Conv conv : fleet.convs) {
+            synchronized (conv) {
+                for (Fleet.Msg m : conv.msgs) {
+                    resendsAfterDrop += m.resendsAfterDrop;
+                    resendsAfterTimeout += Math.max(0, m.attempts - 1 - m.resendsAfterDrop);
+                }
+            }
+        }
+        md.append("#### Counters\n\n| counter | value |\n|---|---|\n");
+        counter("messages sent (first sends)", fleet.firstSends.sum());
+        counter("writes to the gateways (first sends and resends)", fleet.writes.sum());
+        counter("resends after a dropped socket", resendsAfterDrop);
+        counter("resends after the ack timeout or a failed ack", resendsAfterTimeout);
+        counter("messages acked", fleet.acked.sum());
+        counter("acks after the first for one message", fleet.extraAcks.sum());
+        counter("failed acks (resent)", fleet.failedAcks.toString().equals("{}") ? "0" : summary(fleet.failedAcks));
+        counter("refused for good", audit.refused);
+        counter("never acked by the end of the drain", audit.neverAcked);
+        counter("acked msg/s over the sending phase", String.format(Locale.ROOT, "%.0f", fleet.acked.sum() / trafficSeconds));
+        counter("send→ack ms p50 / p99 / max (from the first send)", latencies(fleet.ackLatencyMs));
+        counter("pushed messages (first push each)", fleet.pushedMessages.sum());
+        counter("pushed msg/s over the sending phase", String.format(Locale.ROOT, "%.0f",
+                fleet.pushedMessages.sum() / trafficSeconds));
+        counter("send→first push ms p50 / p99 / max", latencies(fleet.deliverLatencyMs));
+        counter("`messages` frames", fleet.pushes.sum());
+        counter("duplicate pushes", fleet.pushDuplicates.sum());
+        counter("pushes below an orderKey already pushed in the conversation", fleet.pushedOutOfOrder.sum());
+        counter("pushes without prevOrderKey after the conversation's first", fleet.chainBreaks.sum());
+        counter("own messages pushed back to the sender's new session", fleet.ownEchoes.sum());
+        counter("gaps seen (prevOrderKey newer than the last orderKey held)", fleet.gapsSeen.sum());
+        counter("syncs (after gaps and reconnects) / after reconnects", fleet.syncs.sum() + " / "
+                + fleet.reconnectSyncs.sum());
+        counter("history requests / failed / re-read because history was behind the gap", fleet.syncRequests.sum() + " / "
+                + fleet.syncErrors.sum() + " / " + fleet.syncBehind.sum());
+        counter("syncs given up at their deadline", fleet.syncGaveUp.sum());
+        counter("messages first got by a sync (not pushed before)", fleet.syncedNew.sum());
+        counter("stored messages got by the receiver: pushed / only synced", audit.gotByPush + " / " + audit.gotBySyncOnly);
+        counter("stored, missed while the receiver was offline and not got after it reconnected",
+                audit.offlineNotRecovered);
+        counter("stored, in a gap whose sync gave up", audit.gapNotFilled);
+        counter("rows in history for this run", audit.storedRows < 0 ? "not determined" : String.valueOf(audit.storedRows));
+        counter("stored but never acked", audit.storedNotAcked);
+        counter("acked with another messageId than the stored one", audit.ackedOtherMessageId);
+        counter("pushed but not stored", audit.pushedNotStored);
+        counter("rows of this run's senders that no client sent", audit.strangers);
+        counter("socket drops / reconnects / failed connects", fleet.drops.sum() + " / " + fleet.reconnects.sum() + " / "
+                + fleet.connectFailures.sum());
+        counter("closing and error frames", fleet.closings.isEmpty() ? "none" : summary(fleet.closings));
+        md.append('\n');
+
+        // ---- faults and recovery
+        List<Map<String, Object>> recovery = new ArrayList<>();
+        if (faults != null && !faults.hits().isEmpty()) {
+            md.append("#### Faults and recovery\n\n")
+                    .append("t = seconds since the first send. Back = the process ready again (`/q/health/ready`; the "
+                            + "broker: its topics listed). Acks / pushes resumed = from the fault to the first ack / first "
+                            + "newly pushed message after a stall (≥ 1 s without any) that began within 5 s of the fault; "
+                            + "0 = they never stopped for a second. Longest stall = the longest stretch without any in the "
+                            + "fault's window (until the next fault, or the end of the drain). History caught up = its lag "
+                            + "back under max(200, 2 × its median lag in the 10 s before the fault), after the peak.\n\n")
+                    .append("| fault | at t (s) | back after (s) | acks resumed after (s) | longest ack stall (s) | pushes "
+                            + "resumed after (s) | longest push stall (s) | history lag peak | history caught up after (s) "
+                            + "|\n|---|---|---|---|---|---|---|---|---|\n");
+            List<Faults.Hit> hits = faults.hits();
+            for (int i = 0; i < hits.size(); i++) {
+                Faults.Hit hit = hits.get(i);
+                long end = i + 1 < hits.size()
+                        ? hits.get(i + 1).at()
+                        : samples.isEmpty() ? trafficEnd : samples.get(samples.size() - 1).t();
+                Recovery rec = Recovery.of(samples, hit.at(), Math.max(end, hit.at() + Sampler.TICK * 8));
+                String back = hit.back() == 0 ? "never" : seconds(hit.back() - hit.at());
+                md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n", hit.what(),
+                        (hit.at() - start) / 1e9, back, seconds(rec.acksBack()), seconds(rec.ackStall()),
+                        seconds(rec.pushesBack()), seconds(rec.pushStall()),
+                        rec.lagPeak() < 0 ? "?" : String.format(Locale.ROOT, "%,d", rec.lagPeak()),
+                        seconds(rec.lagBack())));
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("fault", hit.what());
+                f.put("atSeconds", round((hit.at() - start) / 1e9));
+                f.put("backAfterSeconds", hit.back() == 0 ? null : round((hit.back() - hit.at()) / 1e9));
+                f.put("acksResumedAfterSeconds", secondsOrNull(rec.acksBack()));
+                f.put("longestAckStallSeconds", secondsOrNull(rec.ackStall()));
+                f.put("pushesResumedAfterSeconds", secondsOrNull(rec.pushesBack()));
+                f.put("longestPushStallSeconds", secondsOrNull(rec.pushStall()));
+                f.put("historyLagPeak", rec.lagPeak());
+                f.put("historyCaughtUpAfterSeconds", secondsOrNull(rec.lagBack()));
+                recovery.add(f);
+            }
+            faults.skipped().forEach(s -> md.append("| ").append(s).append(" | not injected | | | | | | | |\n"));
+            md.append('\n');
+        }
+
+        json.put("name", name);
+        json.put("setup", setup);
+        json.put("figures", figures);
+        json.put("counters", counters);
+        json.put("timeline", timeline);
+        json.put("faults", recovery);
+        json.put("breakdown", Map.of("silentMissCauses", audit.missCauses, "silentMissesByFaultWindow",
+                audit.missByWindow, "lostByFaultWindow", audit.lostByWindow, "lostExamples", audit.lostExamples,
+                "duplicateExamples", audit.duplicateExamples, "orderExamples", audit.orderExamples, "missExamples",
+                audit.missExamples));
+        List<Map<String, Object>> series = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i += 4) {
+            Sampler.Sample s = samples.get(i);
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("t", round((s.t() - start) / 1e9));
+            point.put("sent", s.firstSends());
+            point.put("acked", s.acked());
+            point.put("pushed", s.pushed());
+            point.put("synced", s.synced());
+            point.put("sockets", s.connected());
+            point.put("historyLag", s.historyLag());
+            point.put("routingLag", s.routingLag());
+            series.add(point);
+        }
+        json.put("samples", series);
+
+        row = String.format(Locale.ROOT, "| [%s](reliability/%s.md) | %s | %s | %,d / %,d | %,d | %s | %s | %s | %s | %.0f "
+                + "| %s |", name, name, setup.getOrDefault("date", "?").substring(0, 10),
+                setup.getOrDefault("faults", "?")
+                        .startsWith("none") ? "none" : "all four",
+                fleet.acked.sum(), fleet.firstSends.sum(),
+                fleet.convs.length, show(audit.lost), audit.duplicateRows == null || audit.duplicateContent == null
+                        ? "not determined"
+                        : String.valueOf(audit.duplicateRows + audit.duplicateContent),
+                show(audit.orderViolations), show(audit.silentMisses), fleet.acked.sum() / trafficSeconds,
+                setup.getOrDefault("wall time", "?"));
+    }
+
+    private void notes(Audit audit) {
+        List<String> lines = new ArrayList<>();
+        if (!audit.lostExamples.isEmpty()) {
+            lines.add("Lost, by the fault window of the ack: " + audit.lostByWindow + ". Examples: "
+                    + String.join("; ", audit.lostExamples) + ".");
+        }
+        if (!audit.duplicateExamples.isEmpty()) {
+            lines.add("Duplicates, examples: " + String.join("; ", audit.duplicateExamples) + ".");
+        }
+        if (!audit.orderExamples.isEmpty()) {
+            lines.add("Order violations, examples: " + String.join("; ", audit.orderExamples) + ".");
+        }
+        if (!audit.missCauses.isEmpty()) {
+            lines.add("Silent misses by what the next stored message's push told the receiver: " + audit.missCauses
+                    + "; by the fault window of the ack: " + audit.missByWindow + ". Examples (receiver's open sockets in "
+                    + "s of the run): " + String.join("; ", audit.missExamples) + ".");
+        }
+        lines.forEach(line -> md.append(line).append("\n\n"));
+    }
+
+    private void figure(String name, Long value, String how) {
+        md.append("| ").append(name).append(" | ").append(value == null ? "**not determined**" : "**" + value + "**")
+                .append(" | 0 | ").append(how).append(" |\n");
+        figures.put(name, value);
+    }
+
+    private void counter(String name, Object value) {
+        String text = value instanceof Long l ? String.format(Locale.ROOT, "%,d", l) : String.valueOf(value);
+        md.append("| ").append(name).append(" | ").append(text).append(" |\n");
+        counters.put(name, value);
+    }
+
+    private static String summary(Map<String, java.util.concurrent.atomic.LongAdder> counts) {
+        StringBuilder out = new StringBuilder();
+        counts.forEach((k, v) -> out.append(out.length() == 0 ? "" : ", ").append(k).append(' ').append(v.sum()));
+        return out.toString();
+    }
+
+    static String show(Long value) {
+        return value == null ? "not determined" : String.valueOf(value);
+    }
+
+    private static String latencies(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return "-";
+        }
+        return h.getValueAtPercentile(50) + " / " + h.getValueAtPercentile(99) + " / " + h.getMaxValue();
+    }
+
+    private static String seconds(long nanos) {
+        return nanos < 0 ? "-" : String.format(Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+
+    private static Double secondsOrNull(long nanos) {
+        return nanos < 0 ? null : round(nanos / 1e9);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    /** Writes docs/reliability/NAME.md and .json, and puts the run's row into docs/reliability.md's results table. */
+    void write(Path root) throws IOException {
+        Path dir = root.resolve("docs/reliability");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(name + ".md"), md.toString());
+        Files.writeString(dir.resolve(name + ".json"),
+                JsonCodec.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
+        Path doc = root.resolve("docs/reliability.md");
+        if (!Files.exists(doc)) {
+            return;
+        }
+        String text = Files.readString(doc);
+        int from = text.indexOf(TABLE_START);
+        int to = text.indexOf(TABLE_END);
+        if (from < 0 || to < from) {
+            return;
+        }
+        List<String> lines = new ArrayList<>(text.substring(from + TABLE_START.length(), to).strip().lines().toList());
+        String prefix = "| [" + name + "](";
+        boolean replaced = false;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                lines.set(i, row);
+                replaced = true;
+            }
+        }
+        if (!replaced) {
+            lines.add(row);
+        }
+        Files.writeString(doc, text.substring(0, from + TABLE_START.length()) + "\n" + String.join("\n", lines) + "\n"
+                + text.substring(to));
+    }
+
+    /** Recovery of one fault, from the samples (nanos; -1 when it cannot be said). */
+    record Recovery(long acksBack, long ackStall, long pushesBack, long pushStall, long lagPeak, long lagBack) {
+
+        static Recovery of(List<Sampler.Sample> samples, long at, long end) {
+            // after the last ack (push) of the run nothing moves any more: that is no stall
+            long ackEnd = Math.min(end, settled(samples, Sampler.Sample::acked));
+            long pushEnd = Math.min(end, settled(samples, Sampler.Sample::pushed));
+            long lagBefore = medianLag(samples, at);
+            long peak = -1;
+            long peakAt = at;
+            for (Sampler.Sample s : samples) {
+                if (s.t() >= at && s.t() <= end && s.historyLag() > peak) {
+                    peak = s.historyLag();
+                    peakAt = s.t();
+                }
+            }
+            long lagBack = -1;
+            long limit = Math.max(200, 2 * Math.max(0, lagBefore));
+            for (Sampler.Sample s : samples) {
+                if (s.t() >= peakAt && s.historyLag() >= 0 && s.historyLag() <= limit) {
+                    lagBack = s.t() - at;
+                    break;
+                }
+            }
+            return new Recovery(resumed(samples, at, ackEnd, Sampler.Sample::acked),
+                    stall(samples, at, ackEnd, Sampler.Sample::acked), resumed(samples, at, pushEnd, Sampler.Sample::pushed),
+                    stall(samples, at, pushEnd, Sampler.Sample::pushed), peak, lagBack);
+        }
+
+        /** When the counter reached its final value. */
+        private static long settled(List<Sampler.Sample> samples, java.util.function.ToLongFunction<Sampler.Sample> f) {
+            if (samples.isEmpty()) {
+                return Long.MAX_VALUE;
+            }
+            long last = f.applyAsLong(samples.get(samples.size() - 1));
+            for (Sampler.Sample s : samples) {
+                if (f.applyAsLong(s) == last) {
+                    return s.t();
+                }
+            }
+            return Long.MAX_VALUE;
+        }
+
+        private static long medianLag(List<Sampler.Sample> samples, long at) {
+            List<Long> lags = new ArrayList<>();
+            for (Sampler.Sample s : samples) {
+                if (s.t() >= at - 10_000_000_000L && s.t() <= at && s.historyLag() >= 0) {
+                    lags.add(s.historyLag());
+                }
+            }
+            if (lags.isEmpty()) {
+                return -1;
+            }
+            lags.sort(null);
+            return lags.get(lags.size() / 2);
+        }
+
+        /**
+         * From the fault to the first progress after a stall of at least a second that began within 5 s of it; 0 when the
+         * counter never stood still for a second there; -1 when it never moved again.
+         */
+        private static long resumed(List<Sampler.Sample> samples, long at, long end,
+                java.util.function.ToLongFunction<Sampler.Sample> f) {
+            Sampler.Sample since = null;
+            for (Sampler.Sample s : samples) {
+                if (s.t() < at - Sampler.TICK) {
+                    continue;
+                }
+                if (since == null || f.applyAsLong(s) != f.applyAsLong(since)) {
+                    if (since != null && s.t() - since.t() > 1_000_000_000L) {
+                        return s.t() - at;
+                    }
+                    if (s.t() > at + 5_000_000_000L || s.t() > end) {
+                        return 0;
+                    }
+                    since = s;
+                }
+            }
+            return since != null && samples.get(samples.size() - 1).t() - since.t() > 1_000_000_000L ? -1 : 0;
+        }
+
+        /** The longest stretch in [at, end] without any change of the counter. */
+        private static long stall(List<Sampler.Sample> samples, long at, long end,
+                java.util.function.ToLongFunction<Sampler.Sample> f) {
+            long longest = 0;
+            Sampler.Sample since = null;
+            for (Sampler.Sample s : samples) {
+                if (s.t() < at || s.t() > end) {
+                    continue;
+                }
+                if (since == null || f.applyAsLong(s) != f.applyAsLong(since)) {
+                    since = s;
+                } else {
+                    longest = Math.max(longest, s.t() - since.t());
+                }
+            }
+            return longest;
+        }
+    }
+}
