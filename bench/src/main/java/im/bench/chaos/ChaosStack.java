@@ -29,7 +29,7 @@ final class ChaosStack implements AutoCloseable {
     static final int MESSAGE_PARTITIONS = 8;
     /** The gateways' per-user send rate during the run (the default is 10/s): a resend must never be rate limited. */
     static final int SEND_RATE = 1_000_000;
-    static final Duration READY = Duration.ofSeconds(120);
+    static final Duration READY = Duration.ofSeconds(180);
 
     /** One service process and how to start it again. */
     static final class Service {
@@ -62,6 +62,8 @@ final class ChaosStack implements AutoCloseable {
     final String bootstrap = "localhost:" + kafkaPort;
     final Map<String, Service> services = new LinkedHashMap<>();
     final List<Service> gateways = new ArrayList<>();
+    /** Every service process ever started, so that none outlives the run. */
+    private final List<ServiceProcess> launched = new java.util.concurrent.CopyOnWriteArrayList<>();
     private EmbeddedPg pg;
     private volatile Process broker;
     private int brokerStarts;
@@ -124,6 +126,7 @@ final class ChaosStack implements AutoCloseable {
         service.starts++;
         service.process = ServiceProcess.start(jars, service.module, service.name, service.port, service.properties,
                 logs.resolve(service.name + ".log"), SERVICE_HEAP);
+        launched.add(service.process);
     }
 
     Service service(String name) {
@@ -138,11 +141,19 @@ final class ChaosStack implements AutoCloseable {
         return pid;
     }
 
-    /** Starts a service again with its settings and waits until it is ready; returns the new pid. */
+    /**
+     * Starts a service again with its settings and waits until it is ready; returns the new pid. A start that is not ready
+     * in time is killed before this fails, so two processes never compete for one port.
+     */
     long restart(String name) {
         Service service = services.get(name);
         launch(service);
-        service.process.awaitReady(READY);
+        try {
+            service.process.awaitReady(READY);
+        } catch (RuntimeException e) {
+            service.process.kill();
+            throw e;
+        }
         return service.process.pid();
     }
 
@@ -236,8 +247,7 @@ final class ChaosStack implements AutoCloseable {
 
     @Override
     public void close() {
-        services.values().parallelStream().filter(s -> s.process != null)
-                .forEach(s -> s.process.stop(Duration.ofSeconds(15)));
+        launched.parallelStream().filter(ServiceProcess::isAlive).forEach(p -> p.stop(Duration.ofSeconds(15)));
         if (pg != null) {
             try {
                 pg.close();

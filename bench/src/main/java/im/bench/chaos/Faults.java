@@ -17,8 +17,31 @@ final class Faults implements Runnable {
     /** A line of the timeline, at {@code t} on the harness clock. */
     record Event(long t, String text) {}
 
-    /** A fault as it happened: when it hit and when the process was ready again (0: never). */
-    record Hit(String name, String what, long at, long back) {}
+    /** A fault as it happens: when it hit and when the process was ready again (0: not (yet)). */
+    static final class Hit {
+        final String name;
+        final String what;
+        final long at;
+        volatile long back;
+
+        Hit(String name, String what, long at) {
+            this.name = name;
+            this.what = what;
+            this.at = at;
+        }
+
+        String what() {
+            return what;
+        }
+
+        long at() {
+            return at;
+        }
+
+        long back() {
+            return back;
+        }
+    }
 
     private final ChaosStack stack;
     private final Fleet fleet;
@@ -27,6 +50,7 @@ final class Faults implements Runnable {
     private final List<Hit> hits = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
     private volatile boolean trafficDone;
+    private int done;
     private final long start;
 
     Faults(ChaosStack stack, Fleet fleet, ChaosOptions options, long start) {
@@ -56,7 +80,7 @@ final class Faults implements Runnable {
     /** Whether a fault is still to come or under way. */
     boolean pending() {
         synchronized (hits) {
-            return !trafficDone && hits.size() < plan(options).size();
+            return !trafficDone && done < plan(options).size();
         }
     }
 
@@ -80,22 +104,27 @@ final class Faults implements Runnable {
                 }
                 return;
             }
-            Hit hit = switch (options.faultKinds.get(i)) {
-                case "routing" -> service("routing", plan.get(i));
-                case "history" -> service("history", plan.get(i));
-                case "gateway" -> service("gw-2", plan.get(i));
-                default -> broker(plan.get(i));
-            };
+            String kind = options.faultKinds.get(i);
+            Hit hit = new Hit(kind, plan.get(i), Chaos.now());
             synchronized (hits) {
                 hits.add(hit);
+            }
+            switch (kind) {
+                case "routing" -> service("routing", hit);
+                case "history" -> service("history", hit);
+                case "gateway" -> service("gw-2", hit);
+                default -> broker(hit);
+            }
+            synchronized (hits) {
+                done++;
             }
             lastBack = hit.back() == 0 ? Chaos.now() : hit.back();
         }
     }
 
-    private Hit service(String name, String what) {
+    private void service(String name, Hit hit) {
         int before = onNode(1);
-        long at = Chaos.now();
+        long at = hit.at();
         long pid = stack.kill(name);
         event(String.format(Locale.ROOT, "kill -9 %s (pid %d)%s", name, pid,
                 name.startsWith("gw") ? ", it held " + before + " of the sockets" : ""));
@@ -104,7 +133,7 @@ final class Faults implements Runnable {
             event(String.format(Locale.ROOT, "sockets on gw-2 while it is down: %d; connected in all: %d of %d", onNode(1),
                     fleet.connected.get(), fleet.sockets()));
         }
-        return new Hit(name, what, at, restart(name, at));
+        hit.back = restart(name, at);
     }
 
     private long restart(String name, long at) {
@@ -124,8 +153,8 @@ final class Faults implements Runnable {
         return 0;
     }
 
-    private Hit broker(String what) {
-        long at = Chaos.now();
+    private void broker(Hit hit) {
+        long at = hit.at();
         long pid = stack.brokerPid();
         if (options.brokerKill) {
             event(String.format(Locale.ROOT, "kill -9 broker (pid %d)", pid));
@@ -149,7 +178,7 @@ final class Faults implements Runnable {
                 event("the broker did not come back: " + e.getMessage());
             }
         }
-        return new Hit("broker", what, at, back);
+        hit.back = back;
     }
 
     private int onNode(int node) {
