@@ -88,7 +88,7 @@ public final class Chaos {
                     fleet.connected.get(), all ? "" : " (connect timed out)", (now() - t) / 1e9, known,
                     fleet.receivers.length);
             long start = now();
-            Sampler sampler = new Sampler(fleet, stack.bootstrap, ChaosStack.MESSAGE_PARTITIONS, start);
+            Sampler sampler = new Sampler(fleet, stack.bootstrap, stack.routingUrl(), ChaosStack.MESSAGE_PARTITIONS, start);
             Faults faults = options.faults ? new Faults(stack, fleet, options, start) : null;
             Thread faulter = null;
             if (faults != null) {

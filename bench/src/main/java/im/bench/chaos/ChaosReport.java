@@ -54,6 +54,15 @@ final class ChaosReport {
         List<Faults.Event> events = new ArrayList<>(faults == null ? List.of() : faults.events());
         events.add(new Faults.Event(start, "first send"));
         events.add(new Faults.Event(trafficEnd, "last first send; drain: " + String.join("; ", drain.values())));
+        int nodes = Integer.MIN_VALUE;
+        for (Sampler.Sample s : samples) {
+            if (s.liveNodes() != nodes) {
+                nodes = s.liveNodes();
+                events.add(new Faults.Event(s.t(), nodes < 0
+                        ? "routing does not answer /v1/routing/nodes"
+                        : "routing targets " + nodes + " of 2 gateway nodes (heartbeat within 15 s)"));
+            }
+        }
         events.sort(java.util.Comparator.comparingLong(Faults.Event::t));
         for (Faults.Event e : events) {
             md.append(String.format(Locale.ROOT, "| %.1f | %s |%n", (e.t() - start) / 1e9, e.text()));
@@ -160,8 +169,8 @@ final class ChaosReport {
                 Recovery rec = Recovery.of(samples, hit.at(), Math.max(end, hit.at() + Sampler.TICK * 8));
                 String back = hit.back() == 0 ? "never" : seconds(hit.back() - hit.at());
                 md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n", hit.what(),
-                        (hit.at() - start) / 1e9, back, seconds(rec.acksBack()), seconds(rec.ackStall()),
-                        seconds(rec.pushesBack()), seconds(rec.pushStall()),
+                        (hit.at() - start) / 1e9, back, resumed(rec.acksBack(), rec.ackStall()), seconds(rec.ackStall()),
+                        resumed(rec.pushesBack(), rec.pushStall()), seconds(rec.pushStall()),
                         rec.lagPeak() < 0 ? "?" : String.format(Locale.ROOT, "%,d", rec.lagPeak()),
                         seconds(rec.lagBack())));
                 Map<String, Object> f = new LinkedHashMap<>();
@@ -202,6 +211,7 @@ final class ChaosReport {
             point.put("sockets", s.connected());
             point.put("historyLag", s.historyLag());
             point.put("routingLag", s.routingLag());
+            point.put("routingLiveNodes", s.liveNodes());
             series.add(point);
         }
         json.put("samples", series);
@@ -267,6 +277,10 @@ final class ChaosReport {
         return h.getValueAtPercentile(50) + " / " + h.getValueAtPercentile(99) + " / " + h.getMaxValue();
     }
 
+    private static String resumed(long nanos, long stall) {
+        return nanos == Recovery.NEVER ? String.format(Locale.ROOT, "never (≥ %.1f)", stall / 1e9) : seconds(nanos);
+    }
+
     private static String seconds(long nanos) {
         return nanos < 0 ? "-" : String.format(Locale.ROOT, "%.1f", nanos / 1e9);
     }
@@ -314,6 +328,7 @@ final class ChaosReport {
 
     /** Recovery of one fault, from the samples (nanos; -1 when it cannot be said). */
     record Recovery(long acksBack, long ackStall, long pushesBack, long pushStall, long lagPeak, long lagBack) {
+        static final long NEVER = -2;
 
         static Recovery of(List<Sampler.Sample> samples, long at, long end) {
             // after the last ack (push) of the run nothing moves any more: that is no stall
@@ -336,9 +351,13 @@ final class ChaosReport {
                     break;
                 }
             }
-            return new Recovery(resumed(samples, at, ackEnd, Sampler.Sample::acked),
-                    stall(samples, at, ackEnd, Sampler.Sample::acked), resumed(samples, at, pushEnd, Sampler.Sample::pushed),
-                    stall(samples, at, pushEnd, Sampler.Sample::pushed), peak, lagBack);
+            long last = samples.isEmpty() ? at : samples.get(samples.size() - 1).t();
+            boolean acksNever = ackEnd < at;
+            boolean pushesNever = pushEnd < at;
+            return new Recovery(acksNever ? NEVER : resumed(samples, at, ackEnd, Sampler.Sample::acked),
+                    acksNever ? last - at : stall(samples, at, ackEnd, Sampler.Sample::acked),
+                    pushesNever ? NEVER : resumed(samples, at, pushEnd, Sampler.Sample::pushed),
+                    pushesNever ? last - at : stall(samples, at, pushEnd, Sampler.Sample::pushed), peak, lagBack);
         }
 
         /** When the counter reached its final value. */

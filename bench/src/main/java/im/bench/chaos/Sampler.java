@@ -26,7 +26,10 @@ final class Sampler implements AutoCloseable {
 
     /** One sample; lags are -1 when unknown. */
     record Sample(long t, long firstSends, long acked, long pushed, long synced, long writes, int connected,
-            long historyLag, long routingLag) {}
+            long historyLag, long routingLag, int liveNodes) {}
+
+    /** Routing's heartbeat timeout (its default): a node heard from longer ago is not targeted. */
+    static final long NODE_TIMEOUT_MS = 15_000;
 
     private final Fleet fleet;
     private final Admin admin;
@@ -36,10 +39,16 @@ final class Sampler implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long historyLag = -1;
     private volatile long routingLag = -1;
+    private volatile int liveNodes = -1;
+    private final String routingUrl;
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(1)).build();
+    private final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     private final long start;
 
-    Sampler(Fleet fleet, String bootstrap, int partitionCount, long start) {
+    Sampler(Fleet fleet, String bootstrap, String routingUrl, int partitionCount, long start) {
         this.fleet = fleet;
+        this.routingUrl = routingUrl;
         this.start = start;
         Map<String, Object> config = new HashMap<>();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -61,9 +70,10 @@ final class Sampler implements AutoCloseable {
         while (running) {
             if (tick % 4 == 0) {
                 lags();
+                liveNodes();
             }
             Sample sample = new Sample(Chaos.now(), fleet.firstSends.sum(), fleet.acked.sum(), fleet.pushedMessages.sum(),
-                    fleet.syncedNew.sum(), fleet.writes.sum(), fleet.connected.get(), historyLag, routingLag);
+                    fleet.syncedNew.sum(), fleet.writes.sum(), fleet.connected.get(), historyLag, routingLag, liveNodes);
             synchronized (samples) {
                 samples.add(sample);
             }
@@ -94,6 +104,32 @@ final class Sampler implements AutoCloseable {
 
     private static String lag(long lag) {
         return lag < 0 ? "?" : String.format(Locale.ROOT, "%,d", lag);
+    }
+
+    /**
+     * How many gateway nodes routing targets now ({@code GET /v1/routing/nodes}: heartbeat within its timeout, judged by
+     * the heartbeat's own timestamp as routing does); -1 while routing does not answer.
+     */
+    private void liveNodes() {
+        try {
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(routingUrl
+                    + "/v1/routing/nodes")).timeout(java.time.Duration.ofSeconds(1)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                liveNodes = -1;
+                return;
+            }
+            long now = System.currentTimeMillis();
+            int live = 0;
+            for (var node : json.readTree(response.body())) {
+                if (now - node.path("lastSeen").asLong(0) <= NODE_TIMEOUT_MS) {
+                    live++;
+                }
+            }
+            liveNodes = live;
+        } catch (Exception e) {
+            liveNodes = -1;
+        }
     }
 
     private void lags() {
