@@ -90,6 +90,10 @@ final class ChaosReport {
         if (audit.error != null) {
             md.append("\n**Not determined:** ").append(audit.error).append('\n');
         }
+        if (drain.values().stream().anyMatch(step -> step.contains("NOT reached"))) {
+            md.append("\n**The drain did not complete** (see the timeline): the silent misses may include messages that "
+                    + "were still on their way, and never-acked messages are not in the lost figure.\n");
+        }
         md.append('\n');
         notes(audit);
 
@@ -126,6 +130,7 @@ final class ChaosReport {
         counter("pushes below an orderKey already pushed in the conversation", fleet.pushedOutOfOrder.sum());
         counter("pushes without prevOrderKey after the conversation's first", fleet.chainBreaks.sum());
         counter("own messages pushed back to the sender's new session", fleet.ownEchoes.sum());
+        counter("pushed messages no client sent", fleet.unknownPushes.sum());
         counter("gaps seen (prevOrderKey newer than the last orderKey held)", fleet.gapsSeen.sum());
         counter("syncs (after gaps and reconnects) / after reconnects", fleet.syncs.sum() + " / "
                 + fleet.reconnectSyncs.sum());
@@ -153,8 +158,8 @@ final class ChaosReport {
             md.append("#### Faults and recovery\n\n")
                     .append("t = seconds since the first send. Back = the process ready again (`/q/health/ready`; the "
                             + "broker: its topics listed). Acks / pushes resumed = from the fault to the first ack / first "
-                            + "newly pushed message after a stall (≥ 1 s without any) that began within 5 s of the fault; "
-                            + "0 = they never stopped for a second. Longest stall = the longest stretch without any in the "
+                            + "newly pushed message after the longest stall (≥ 1 s without any) that began between the "
+                            + "fault and its process being ready again; 0 = none. Longest stall = the longest stretch without any in the "
                             + "fault's window (until the next fault, or the end of the drain). History caught up = its lag "
                             + "back under max(200, 2 × its median lag in the 10 s before the fault), after the peak.\n\n")
                     .append("| fault | at t (s) | back after (s) | acks resumed after (s) | longest ack stall (s) | pushes "
@@ -166,7 +171,8 @@ final class ChaosReport {
                 long end = i + 1 < hits.size()
                         ? hits.get(i + 1).at()
                         : samples.isEmpty() ? trafficEnd : samples.get(samples.size() - 1).t();
-                Recovery rec = Recovery.of(samples, hit.at(), Math.max(end, hit.at() + Sampler.TICK * 8));
+                Recovery rec = Recovery.of(samples, hit.at(), hit.back() == 0 ? end : hit.back(),
+                        Math.max(end, hit.at() + Sampler.TICK * 8));
                 String back = hit.back() == 0 ? "never" : seconds(hit.back() - hit.at());
                 md.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %s | %s | %s | %s |%n", hit.what(),
                         (hit.at() - start) / 1e9, back, resumed(rec.acksBack(), rec.ackStall()), seconds(rec.ackStall()),
@@ -330,7 +336,7 @@ final class ChaosReport {
     record Recovery(long acksBack, long ackStall, long pushesBack, long pushStall, long lagPeak, long lagBack) {
         static final long NEVER = -2;
 
-        static Recovery of(List<Sampler.Sample> samples, long at, long end) {
+        static Recovery of(List<Sampler.Sample> samples, long at, long back, long end) {
             // after the last ack (push) of the run nothing moves any more: that is no stall
             long ackEnd = Math.min(end, settled(samples, Sampler.Sample::acked));
             long pushEnd = Math.min(end, settled(samples, Sampler.Sample::pushed));
@@ -354,9 +360,9 @@ final class ChaosReport {
             long last = samples.isEmpty() ? at : samples.get(samples.size() - 1).t();
             boolean acksNever = ackEnd < at;
             boolean pushesNever = pushEnd < at;
-            return new Recovery(acksNever ? NEVER : resumed(samples, at, ackEnd, Sampler.Sample::acked),
+            return new Recovery(acksNever ? NEVER : resumed(samples, at, back, ackEnd, Sampler.Sample::acked),
                     acksNever ? last - at : stall(samples, at, ackEnd, Sampler.Sample::acked),
-                    pushesNever ? NEVER : resumed(samples, at, pushEnd, Sampler.Sample::pushed),
+                    pushesNever ? NEVER : resumed(samples, at, back, pushEnd, Sampler.Sample::pushed),
                     pushesNever ? last - at : stall(samples, at, pushEnd, Sampler.Sample::pushed), peak, lagBack);
         }
 
@@ -389,27 +395,28 @@ final class ChaosReport {
         }
 
         /**
-         * From the fault to the first progress after a stall of at least a second that began within 5 s of it; 0 when the
-         * counter never stood still for a second there; -1 when it never moved again.
+         * From the fault to the end of the longest stall (≥ 1 s without progress) that began between the fault and the
+         * moment its process was ready again; 0 when there was none.
          */
-        private static long resumed(List<Sampler.Sample> samples, long at, long end,
+        private static long resumed(List<Sampler.Sample> samples, long at, long back, long end,
                 java.util.function.ToLongFunction<Sampler.Sample> f) {
+            long best = 0;
+            long bestLength = 0;
             Sampler.Sample since = null;
             for (Sampler.Sample s : samples) {
-                if (s.t() < at - Sampler.TICK) {
+                if (s.t() < at - Sampler.TICK || s.t() > end) {
                     continue;
                 }
                 if (since == null || f.applyAsLong(s) != f.applyAsLong(since)) {
-                    if (since != null && s.t() - since.t() > 1_000_000_000L) {
-                        return s.t() - at;
-                    }
-                    if (s.t() > at + 5_000_000_000L || s.t() > end) {
-                        return 0;
+                    if (since != null && since.t() <= back && s.t() - since.t() >= 1_000_000_000L
+                            && s.t() - since.t() > bestLength) {
+                        bestLength = s.t() - since.t();
+                        best = s.t() - at;
                     }
                     since = s;
                 }
             }
-            return since != null && samples.get(samples.size() - 1).t() - since.t() > 1_000_000_000L ? -1 : 0;
+            return best;
         }
 
         /** The longest stretch in [at, end] without any change of the counter. */
