@@ -36,7 +36,8 @@ final class Audit {
     long gotByPush;
     long gotBySyncOnly;
     long gapNotFilled;
-    long offlineNotRecovered;
+    long reconnectSyncTooEarly;
+    long offlineToEnd;
     long neverAcked;
     long refused;
     long storedNotAcked;
@@ -175,8 +176,13 @@ final class Audit {
                         continue;
                     }
                     long t = m.ackAt != 0 ? m.ackAt : m.lastSentAt;
+                    if (conv.receiver.reconnectedAfter(t)) {
+                        // it had a reason to sync and did, but history had not stored the message yet
+                        reconnectSyncTooEarly++;
+                        continue;
+                    }
                     if (!conv.receiver.onlineAt(t)) {
-                        offlineNotRecovered++;
+                        offlineToEnd++;
                         continue;
                     }
                     misses++;

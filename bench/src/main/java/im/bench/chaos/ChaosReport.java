@@ -85,8 +85,8 @@ final class ChaosReport {
                 + " conversations); a sender sends message i+1 of a conversation only after message i is acked, and a "
                 + "resend keeps its place");
         figure("online recipients' silent misses", audit.silentMisses, "stored messages the online receiver never got "
-                + "(neither pushed nor synced) and had no reason to sync: no reconnect and no pushed prevOrderKey past its "
-                + "last orderKey after the message; online = a socket of the receiver was open when the message was acked");
+                + "(neither pushed nor synced) and had no reason to sync: no reconnect after the message and no push whose "
+                + "prevOrderKey showed the gap; online = a socket of the receiver was open when the message was acked");
         if (audit.error != null) {
             md.append("\n**Not determined:** ").append(audit.error).append('\n');
         }
@@ -139,8 +139,9 @@ final class ChaosReport {
         counter("syncs given up at their deadline", fleet.syncGaveUp.sum());
         counter("messages first got by a sync (not pushed before)", fleet.syncedNew.sum());
         counter("stored messages got by the receiver: pushed / only synced", audit.gotByPush + " / " + audit.gotBySyncOnly);
-        counter("stored, missed while the receiver was offline and not got after it reconnected",
-                audit.offlineNotRecovered);
+        counter("stored, not got although the receiver reconnected and synced after it was acked (history did not have "
+                + "it yet, no later push revealed it)", audit.reconnectSyncTooEarly);
+        counter("stored, not got, the receiver offline from its ack to the end", audit.offlineToEnd);
         counter("stored, in a gap whose sync gave up", audit.gapNotFilled);
         counter("rows in history for this run", audit.storedRows < 0 ? "not determined" : String.valueOf(audit.storedRows));
         counter("stored but never acked", audit.storedNotAcked);

@@ -83,6 +83,16 @@ final class Fleet implements AutoCloseable {
             return false;
         }
 
+        /** Whether one of the user's sockets opened after {@code t} (a reconnect, which makes the app sync). */
+        synchronized boolean reconnectedAfter(long t) {
+            for (long[] interval : online) {
+                if (interval[0] > t) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         synchronized List<long[]> intervals() {
             return online.stream().map(long[]::clone).toList();
         }
