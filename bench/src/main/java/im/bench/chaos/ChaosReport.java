@@ -232,7 +232,7 @@ final class ChaosReport {
                         ? "not determined"
                         : String.valueOf(audit.duplicateRows + audit.duplicateContent),
                 show(audit.orderViolations), show(audit.silentMisses), fleet.acked.sum() / trafficSeconds,
-                setup.getOrDefault("wall time", "?"));
+                setup.getOrDefault("wall time", "?").replaceAll(" \\(.*", ""));
     }
 
     private void notes(Audit audit) {
