@@ -31,6 +31,8 @@ public final class Chaos {
     }
 
     public static void main(String[] args) throws Exception {
+        // the harness's AdminClient would print every failed connection while the broker is down
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         ChaosOptions options;
         try {
             options = ChaosOptions.parse(args);

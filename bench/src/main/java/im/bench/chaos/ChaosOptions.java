@@ -1,6 +1,9 @@
 package im.bench.chaos;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /** Command-line options of {@code ./im chaos}; the defaults are the run (≈10 minutes on 2 cores). */
 final class ChaosOptions {
@@ -20,7 +23,7 @@ final class ChaosOptions {
     /** Seconds a killed service or the broker stays down before it is started again. */
     int downtimeSeconds = 5;
     /** The faults, in order: routing, history, gateway, broker. */
-    java.util.List<String> faultKinds = java.util.List.of("routing", "history", "gateway", "broker");
+    List<String> faultKinds = List.of("routing", "history", "gateway", "broker");
     /** Fault triggers: fractions of the messages acked, one per fault (default: evenly from 0.15 to 0.75). */
     double[] faultAt;
     /** The sending phase ends at this deadline even when not every message went out. */
@@ -70,9 +73,9 @@ final class ChaosOptions {
                 case "--no-faults" -> o.faults = false;
                 case "--broker-kill" -> o.brokerKill = true;
                 case "--downtime" -> o.downtimeSeconds = Integer.parseInt(args[++i]);
-                case "--fault-at" -> o.faultAt = java.util.Arrays.stream(args[++i].split(","))
+                case "--fault-at" -> o.faultAt = Arrays.stream(args[++i].split(","))
                         .mapToDouble(Double::parseDouble).toArray();
-                case "--faults" -> o.faultKinds = java.util.List.of(args[++i].split(","));
+                case "--faults" -> o.faultKinds = List.of(args[++i].split(","));
                 case "--ack-timeout" -> o.ackTimeoutSeconds = Integer.parseInt(args[++i]);
                 case "--text-size" -> o.textSize = Integer.parseInt(args[++i]);
                 case "--traffic-deadline" -> o.trafficDeadlineSeconds = Integer.parseInt(args[++i]);
@@ -90,7 +93,7 @@ final class ChaosOptions {
             o.senders = o.conversations;
         }
         for (String kind : o.faultKinds) {
-            if (!java.util.List.of("routing", "history", "gateway", "broker").contains(kind)) {
+            if (!List.of("routing", "history", "gateway", "broker").contains(kind)) {
                 throw new IllegalArgumentException("--faults: routing, history, gateway, broker, not " + kind);
             }
         }
@@ -120,8 +123,8 @@ final class ChaosOptions {
                 ackTimeoutSeconds, faults ? "on" : "off (--no-faults)",
                 faults
                         ? String.format(Locale.ROOT, " (at %s %% acked, %d s down each, broker %s)",
-                                java.util.Arrays.stream(faultAt).mapToObj(f -> String.format(Locale.ROOT, "%.0f", f * 100))
-                                        .collect(java.util.stream.Collectors.joining("/")),
+                                Arrays.stream(faultAt).mapToObj(f -> String.format(Locale.ROOT, "%.0f", f * 100))
+                                        .collect(Collectors.joining("/")),
                                 downtimeSeconds, brokerKill ? "kill -9" : "SIGTERM")
                         : "");
     }

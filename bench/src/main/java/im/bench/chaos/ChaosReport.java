@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 import org.HdrHistogram.Histogram;
 
@@ -55,15 +58,26 @@ final class ChaosReport {
         events.add(new Faults.Event(start, "first send"));
         events.add(new Faults.Event(trafficEnd, "last first send; drain: " + String.join("; ", drain.values())));
         int nodes = Integer.MIN_VALUE;
+        Sampler.Sample blackout = null;
         for (Sampler.Sample s : samples) {
             if (s.liveNodes() != nodes) {
+                if (blackout != null && s.liveNodes() > 0) {
+                    events.add(new Faults.Event(blackout.t(), String.format(Locale.ROOT, "while routing targeted no "
+                            + "gateway node (%.1f s, until t=%.1f) it routed %,d reliable records and wrote %,d deliveries",
+                            (s.t() - blackout.t()) / 1e9, (s.t() - start) / 1e9, s.routed() - blackout.routed(),
+                            s.deliveries() - blackout.deliveries())));
+                    blackout = null;
+                }
+                if (s.liveNodes() == 0 && blackout == null) {
+                    blackout = s;
+                }
                 nodes = s.liveNodes();
                 events.add(new Faults.Event(s.t(), nodes < 0
                         ? "routing does not answer /v1/routing/nodes"
                         : "routing targets " + nodes + " of 2 gateway nodes (heartbeat within 15 s)"));
             }
         }
-        events.sort(java.util.Comparator.comparingLong(Faults.Event::t));
+        events.sort(Comparator.comparingLong(Faults.Event::t));
         for (Faults.Event e : events) {
             md.append(String.format(Locale.ROOT, "| %.1f | %s |%n", (e.t() - start) / 1e9, e.text()));
             timeline.add(Map.of("t", round((e.t() - start) / 1e9), "event", e.text()));
@@ -219,6 +233,8 @@ final class ChaosReport {
             point.put("historyLag", s.historyLag());
             point.put("routingLag", s.routingLag());
             point.put("routingLiveNodes", s.liveNodes());
+            point.put("routingRouted", s.routed());
+            point.put("routingDeliveries", s.deliveries());
             series.add(point);
         }
         json.put("samples", series);
@@ -267,7 +283,7 @@ final class ChaosReport {
         counters.put(name, value);
     }
 
-    private static String summary(Map<String, java.util.concurrent.atomic.LongAdder> counts) {
+    private static String summary(Map<String, LongAdder> counts) {
         StringBuilder out = new StringBuilder();
         counts.forEach((k, v) -> out.append(out.length() == 0 ? "" : ", ").append(k).append(' ').append(v.sum()));
         return out.toString();
@@ -368,7 +384,7 @@ final class ChaosReport {
         }
 
         /** When the counter reached its final value. */
-        private static long settled(List<Sampler.Sample> samples, java.util.function.ToLongFunction<Sampler.Sample> f) {
+        private static long settled(List<Sampler.Sample> samples, ToLongFunction<Sampler.Sample> f) {
             if (samples.isEmpty()) {
                 return Long.MAX_VALUE;
             }
@@ -395,47 +411,59 @@ final class ChaosReport {
             return lags.get(lags.size() / 2);
         }
 
+        /** A stretch without progress: from its first to its last sample, and the sample that moved again (or null). */
+        private record Stall(long from, long to, Sampler.Sample next) {
+            long length() {
+                return to - from;
+            }
+        }
+
+        private static List<Stall> stalls(List<Sampler.Sample> samples, long from, long end, ToLongFunction<Sampler.Sample> f) {
+            List<Stall> stalls = new ArrayList<>();
+            Sampler.Sample first = null;
+            Sampler.Sample last = null;
+            for (Sampler.Sample s : samples) {
+                if (s.t() < from || s.t() > end) {
+                    continue;
+                }
+                if (first != null && f.applyAsLong(s) == f.applyAsLong(first)) {
+                    last = s;
+                    continue;
+                }
+                if (first != null && last != first) {
+                    stalls.add(new Stall(first.t(), last.t(), s));
+                }
+                first = s;
+                last = s;
+            }
+            if (first != null && last != first) {
+                stalls.add(new Stall(first.t(), last.t(), null));
+            }
+            return stalls;
+        }
+
         /**
-         * From the fault to the end of the longest stall (≥ 1 s without progress) that began between the fault and the
+         * From the fault to the first progress after the longest stall (≥ 1 s) that began between the fault and the
          * moment its process was ready again; 0 when there was none.
          */
         private static long resumed(List<Sampler.Sample> samples, long at, long back, long end,
-                java.util.function.ToLongFunction<Sampler.Sample> f) {
-            long best = 0;
-            long bestLength = 0;
-            Sampler.Sample since = null;
-            for (Sampler.Sample s : samples) {
-                if (s.t() < at - Sampler.TICK || s.t() > end) {
-                    continue;
-                }
-                if (since == null || f.applyAsLong(s) != f.applyAsLong(since)) {
-                    if (since != null && since.t() <= back && s.t() - since.t() >= 1_000_000_000L
-                            && s.t() - since.t() > bestLength) {
-                        bestLength = s.t() - since.t();
-                        best = s.t() - at;
-                    }
-                    since = s;
+                ToLongFunction<Sampler.Sample> f) {
+            Stall longest = null;
+            for (Stall stall : stalls(samples, at - Sampler.TICK, end, f)) {
+                if (stall.from() <= back && stall.length() >= 1_000_000_000L
+                        && (longest == null || stall.length() > longest.length())) {
+                    longest = stall;
                 }
             }
-            return best;
+            if (longest == null) {
+                return 0;
+            }
+            return longest.next() == null ? NEVER : longest.next().t() - at;
         }
 
         /** The longest stretch in [at, end] without any change of the counter. */
-        private static long stall(List<Sampler.Sample> samples, long at, long end,
-                java.util.function.ToLongFunction<Sampler.Sample> f) {
-            long longest = 0;
-            Sampler.Sample since = null;
-            for (Sampler.Sample s : samples) {
-                if (s.t() < at || s.t() > end) {
-                    continue;
-                }
-                if (since == null || f.applyAsLong(s) != f.applyAsLong(since)) {
-                    since = s;
-                } else {
-                    longest = Math.max(longest, s.t() - since.t());
-                }
-            }
-            return longest;
+        private static long stall(List<Sampler.Sample> samples, long at, long end, ToLongFunction<Sampler.Sample> f) {
+            return stalls(samples, at, end, f).stream().mapToLong(Stall::length).max().orElse(0);
         }
     }
 }

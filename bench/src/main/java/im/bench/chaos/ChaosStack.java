@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import im.testkit.EmbeddedPg;
@@ -63,7 +64,7 @@ final class ChaosStack implements AutoCloseable {
     final Map<String, Service> services = new LinkedHashMap<>();
     final List<Service> gateways = new ArrayList<>();
     /** Every service process ever started, so that none outlives the run. */
-    private final List<ServiceProcess> launched = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ServiceProcess> launched = new CopyOnWriteArrayList<>();
     private EmbeddedPg pg;
     private volatile Process broker;
     private int brokerStarts;

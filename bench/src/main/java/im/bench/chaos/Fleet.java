@@ -1,19 +1,24 @@
 package im.bench.chaos;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -260,7 +265,7 @@ final class Fleet implements AutoCloseable {
     boolean connectAll(int concurrency, Duration timeout) throws InterruptedException {
         List<User> all = users();
         CountDownLatch done = new CountDownLatch(all.size());
-        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(concurrency);
+        Semaphore permits = new Semaphore(concurrency);
         for (User user : all) {
             permits.acquire();
             connect(user, user.home, () -> {
@@ -369,8 +374,8 @@ final class Fleet implements AutoCloseable {
      * Sends new messages until {@code total} went out or the deadline passes: a conversation gets its next message only
      * after its previous one is acked (or refused for good), at {@code rate} first sends per second at most.
      */
-    void sendAll(int total, long deadline, java.util.function.BooleanSupplier faultsPending,
-            java.util.function.Consumer<String> log) {
+    void sendAll(int total, long deadline, BooleanSupplier faultsPending,
+            Consumer<String> log) {
         List<Conv> order = new ArrayList<>(List.of(convs));
         Collections.shuffle(order, new Random(11));
         ready.addAll(order);
@@ -393,9 +398,9 @@ final class Fleet implements AutoCloseable {
             if (slowNow != slowed) {
                 slowed = slowNow;
                 log.accept(slowNow > 0
-                        ? String.format(java.util.Locale.ROOT, "pacer slowed to %d msg/s at message %,d: faults still "
+                        ? String.format(Locale.ROOT, "pacer slowed to %d msg/s at message %,d: faults still "
                                 + "to come", 1_000_000_000L / slowNow, sent)
-                        : String.format(java.util.Locale.ROOT, "pacer back to full rate at message %,d", sent));
+                        : String.format(Locale.ROOT, "pacer back to full rate at message %,d", sent));
             }
             Conv conv;
             try {
@@ -752,7 +757,7 @@ final class Fleet implements AutoCloseable {
 
     /** How many receivers routing knows to be online (its presence table), asked for all of them. */
     int receiversKnownToRouting(String routingUrl) throws InterruptedException {
-        java.net.URI base = java.net.URI.create(routingUrl);
+        URI base = URI.create(routingUrl);
         AtomicInteger present = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(receivers.length);
         for (User user : receivers) {

@@ -1,5 +1,10 @@
 package im.bench.chaos;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +19,8 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import im.protocol.Topics;
 
 /**
@@ -26,7 +33,7 @@ final class Sampler implements AutoCloseable {
 
     /** One sample; lags are -1 when unknown. */
     record Sample(long t, long firstSends, long acked, long pushed, long synced, long writes, int connected,
-            long historyLag, long routingLag, int liveNodes) {}
+            long historyLag, long routingLag, int liveNodes, long routed, long deliveries) {}
 
     /** Routing's heartbeat timeout (its default): a node heard from longer ago is not targeted. */
     static final long NODE_TIMEOUT_MS = 15_000;
@@ -40,10 +47,16 @@ final class Sampler implements AutoCloseable {
     private volatile long historyLag = -1;
     private volatile long routingLag = -1;
     private volatile int liveNodes = -1;
+    /** Routing's reliable records routed and deliveries written, summed over its restarts (its counters start at 0). */
+    private volatile long routed;
+    private volatile long deliveries;
+    private double lastRouted;
+    private double lastDeliveries;
+    private final Thread probe;
     private final String routingUrl;
-    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(java.time.Duration.ofSeconds(1)).build();
-    private final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final ObjectMapper json = new ObjectMapper();
     private final long start;
 
     Sampler(Fleet fleet, String bootstrap, String routingUrl, int partitionCount, long start) {
@@ -62,18 +75,18 @@ final class Sampler implements AutoCloseable {
         this.thread = new Thread(this::loop, "chaos-sampler");
         thread.setDaemon(true);
         thread.start();
+        this.probe = new Thread(this::probeLoop, "chaos-probe");
+        probe.setDaemon(true);
+        probe.start();
     }
 
     private void loop() {
         long tick = 0;
         long next = Chaos.now();
         while (running) {
-            if (tick % 4 == 0) {
-                lags();
-                liveNodes();
-            }
             Sample sample = new Sample(Chaos.now(), fleet.firstSends.sum(), fleet.acked.sum(), fleet.pushedMessages.sum(),
-                    fleet.syncedNew.sum(), fleet.writes.sum(), fleet.connected.get(), historyLag, routingLag, liveNodes);
+                    fleet.syncedNew.sum(), fleet.writes.sum(), fleet.connected.get(), historyLag, routingLag, liveNodes,
+                    routed, deliveries);
             synchronized (samples) {
                 samples.add(sample);
             }
@@ -95,6 +108,59 @@ final class Sampler implements AutoCloseable {
         }
     }
 
+    /** Once a second, apart from the counters so that a slow answer never delays a sample: lags and routing's view. */
+    private void probeLoop() {
+        while (running) {
+            long t = Chaos.now();
+            lags();
+            liveNodes();
+            routingCounters();
+            long wait = t + 1_000_000_000L - Chaos.now();
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Routing's {@code im_routing_routed_total{class="RELIABLE"}} and {@code im_routing_deliveries_total}. */
+    private void routingCounters() {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(routingUrl + "/q/metrics"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return;
+            }
+            double r = 0;
+            double d = 0;
+            for (String line : response.body().split("\n")) {
+                if (line.startsWith("im_routing_routed_total{") && line.contains("class=\"RELIABLE\"")) {
+                    r += value(line);
+                } else if (line.startsWith("im_routing_deliveries_total")) {
+                    d += value(line);
+                }
+            }
+            // a restarted routing counts from 0 again
+            routed += (long) (r >= lastRouted ? r - lastRouted : r);
+            deliveries += (long) (d >= lastDeliveries ? d - lastDeliveries : d);
+            lastRouted = r;
+            lastDeliveries = d;
+        } catch (Exception e) {
+            // not answering: the next probe catches up
+        }
+    }
+
+    private static double value(String line) {
+        try {
+            return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     private void print(Sample s) {
         System.out.printf(Locale.ROOT, "  t=%5.0fs sent %,d acked %,d pushed %,d synced %,d resends %,d sockets %,d/%,d "
                 + "lag history %s routing %s syncing %d%n", (s.t() - start) / 1e9, s.firstSends(), s.acked(), s.pushed(),
@@ -112,9 +178,9 @@ final class Sampler implements AutoCloseable {
      */
     private void liveNodes() {
         try {
-            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(routingUrl
-                    + "/v1/routing/nodes")).timeout(java.time.Duration.ofSeconds(1)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            var response = http.send(HttpRequest.newBuilder(URI.create(routingUrl
+                    + "/v1/routing/nodes")).timeout(Duration.ofSeconds(1)).build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 liveNodes = -1;
                 return;
@@ -175,11 +241,13 @@ final class Sampler implements AutoCloseable {
     public void close() {
         running = false;
         thread.interrupt();
+        probe.interrupt();
         try {
             thread.join(5_000);
+            probe.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        admin.close(java.time.Duration.ofSeconds(3));
+        admin.close(Duration.ofSeconds(3));
     }
 }
