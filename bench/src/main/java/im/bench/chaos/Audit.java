@@ -4,13 +4,16 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -44,15 +47,48 @@ final class Audit {
     long ackedOtherMessageId;
     long pushedNotStored;
     long strangers;
+    /** Of the lost: how many Kafka has (history did not store them) and how many never reached it; -1 unknown. */
+    long lostInKafka = -1;
+    long lostNotInKafka = -1;
+    /** clientMsgIds written to im.messages.reliable more than once (resends through another node), -1 unknown. */
+    long writtenTwice = -1;
     final Map<String, Long> missCauses = new TreeMap<>();
     final Map<String, Long> missByWindow = new LinkedHashMap<>();
     final Map<String, Long> lostByWindow = new LinkedHashMap<>();
     final List<String> lostExamples = new ArrayList<>();
+    final Set<String> lostIds = new HashSet<>();
     final List<String> duplicateExamples = new ArrayList<>();
     final List<String> orderExamples = new ArrayList<>();
     final List<String> missExamples = new ArrayList<>();
 
     static Audit run(Fleet fleet, ChaosStack stack, List<Faults.Hit> hits, long start) {
+        Audit audit = runDatabase(fleet, stack, hits, start);
+        Map<String, Integer> inKafka = TopicScan.records(stack.bootstrap, ChaosStack.MESSAGE_PARTITIONS, "s" + fleet.run
+                + "-", Duration.ofSeconds(90));
+        if (inKafka != null) {
+            audit.writtenTwice = inKafka.values().stream().filter(n -> n > 1).count();
+            if (audit.lost != null) {
+                audit.lostInKafka = 0;
+                audit.lostNotInKafka = 0;
+                for (Fleet.Conv conv : fleet.convs) {
+                    synchronized (conv) {
+                        for (Fleet.Msg m : conv.msgs) {
+                            if (m.ackAt != 0 && audit.lostIds.contains(m.clientMsgId)) {
+                                if (inKafka.containsKey(m.clientMsgId)) {
+                                    audit.lostInKafka++;
+                                } else {
+                                    audit.lostNotInKafka++;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return audit;
+    }
+
+    private static Audit runDatabase(Fleet fleet, ChaosStack stack, List<Faults.Hit> hits, long start) {
         Audit audit = new Audit();
         Map<String, Row> stored = new HashMap<>();
         String prefix = "s" + fleet.run + "-%";
@@ -123,6 +159,7 @@ final class Audit {
                     }
                     if (m.ackAt != 0 && row == null) {
                         lostCount++;
+                        lostIds.add(m.clientMsgId);
                         count(lostByWindow, window(m.ackAt, hits));
                         if (lostExamples.size() < EXAMPLES) {
                             lostExamples.add(String.format(Locale.ROOT, "%s acked at t=%.1fs as %s orderKey %d after %d "

@@ -115,6 +115,7 @@ public final class Chaos {
                     && sampler.routingLag() == 0, drainDeadline, trafficEnd));
             drain.put("syncs", until("no sync running and no push for 3 s", () -> fleet.syncing.get() == 0
                     && now() - fleet.lastPushAt > TimeUnit.SECONDS.toNanos(3), drainDeadline, trafficEnd));
+            Map<String, String> health = stack.health();
             fleet.stop();
             sampler.close();
             System.out.println("drain: " + String.join("; ", drain.values()));
@@ -122,7 +123,7 @@ public final class Chaos {
             Audit audit = Audit.run(fleet, stack, hits, start);
             setup.put("wall time", String.format(Locale.ROOT, "%.0f s (stack start to audit)", (now() - wallStart) / 1e9));
             return ChaosReport.build(options.name, setup, fleet, audit, faults, sampler.samples(), start, trafficEnd,
-                    drain);
+                    drain, health);
         }
     }
 

@@ -32,6 +32,7 @@ final class ChaosReport {
     private final Map<String, Object> figures = new LinkedHashMap<>();
     private final Map<String, Object> counters = new LinkedHashMap<>();
     String row;
+    private Map<String, String> health = Map.of();
 
     ChaosReport(String name, Map<String, String> setup) {
         this.name = name;
@@ -39,8 +40,10 @@ final class ChaosReport {
     }
 
     static ChaosReport build(String name, Map<String, String> setup, Fleet fleet, Audit audit, Faults faults,
-            List<Sampler.Sample> samples, long start, long trafficEnd, Map<String, String> drain) {
+            List<Sampler.Sample> samples, long start, long trafficEnd, Map<String, String> drain,
+            Map<String, String> health) {
         ChaosReport r = new ChaosReport(name, setup);
+        r.health = health;
         r.render(fleet, audit, faults, samples, start, trafficEnd, drain);
         return r;
     }
@@ -160,6 +163,9 @@ final class ChaosReport {
         counter("rows in history for this run", audit.storedRows < 0 ? "not determined" : String.valueOf(audit.storedRows));
         counter("stored but never acked", audit.storedNotAcked);
         counter("acked with another messageId than the stored one", audit.ackedOtherMessageId);
+        counter("clientMsgIds written to im.messages.reliable more than once", audit.writtenTwice < 0
+                ? "not determined"
+                : String.valueOf(audit.writtenTwice));
         counter("pushed but not stored", audit.pushedNotStored);
         counter("rows of this run's senders that no client sent", audit.strangers);
         counter("socket drops / reconnects / failed connects", fleet.drops.sum() + " / " + fleet.reconnects.sum() + " / "
@@ -216,6 +222,7 @@ final class ChaosReport {
         json.put("counters", counters);
         json.put("timeline", timeline);
         json.put("faults", recovery);
+        json.put("healthAtEnd", health);
         json.put("breakdown", Map.of("silentMissCauses", audit.missCauses, "silentMissesByFaultWindow",
                 audit.missByWindow, "lostByFaultWindow", audit.lostByWindow, "lostExamples", audit.lostExamples,
                 "duplicateExamples", audit.duplicateExamples, "orderExamples", audit.orderExamples, "missExamples",
@@ -254,8 +261,16 @@ final class ChaosReport {
     private void notes(Audit audit) {
         List<String> lines = new ArrayList<>();
         if (!audit.lostExamples.isEmpty()) {
-            lines.add("Lost, by the fault window of the ack: " + audit.lostByWindow + ". Examples: "
+            lines.add("Lost: " + (audit.lostInKafka < 0
+                    ? "whether Kafka has them could not be read"
+                    : audit.lostInKafka + " are in `im.messages.reliable` (history did not store them), "
+                            + audit.lostNotInKafka + " never reached Kafka")
+                    + "; by the fault window of the ack: " + audit.lostByWindow + ". Examples: "
                     + String.join("; ", audit.lostExamples) + ".");
+        }
+        if (!health.isEmpty()) {
+            lines.add("Health at the end of the drain (`/q/health/live`, `/q/health/ready`): " + String.join("; ",
+                    health.values()) + ".");
         }
         if (!audit.duplicateExamples.isEmpty()) {
             lines.add("Duplicates, examples: " + String.join("; ", audit.duplicateExamples) + ".");

@@ -2,6 +2,10 @@ package im.bench.chaos;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +17,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import im.testkit.EmbeddedPg;
 import im.testkit.FreePorts;
@@ -156,6 +163,52 @@ final class ChaosStack implements AutoCloseable {
             throw e;
         }
         return service.process.pid();
+    }
+
+    /**
+     * Each service's liveness and readiness ({@code /q/health/live}, {@code /q/health/ready}): "UP", or what is DOWN
+     * with the reason of each failed check (shortened).
+     */
+    Map<String, String> health() {
+        Map<String, String> health = new LinkedHashMap<>();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        ObjectMapper json = new ObjectMapper();
+        for (Service service : services.values()) {
+            List<String> parts = new ArrayList<>();
+            for (String kind : List.of("live", "ready")) {
+                try {
+                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(service.url()
+                            + "/q/health/" + kind)).timeout(Duration.ofSeconds(5)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    JsonNode body = json.readTree(response.body());
+                    if ("UP".equals(body.path("status").asText())) {
+                        parts.add(kind + " UP");
+                        continue;
+                    }
+                    List<String> down = new ArrayList<>();
+                    for (JsonNode check : body.path("checks")) {
+                        if (!"UP".equals(check.path("status").asText())) {
+                            check.path("data").fields().forEachRemaining(field -> {
+                                if (field.getValue().asText().startsWith("[KO]")) {
+                                    String reason = field.getValue().asText();
+                                    down.add(field.getKey() + " " + (reason.length() > 160
+                                            ? reason.substring(0, 160) + "…"
+                                            : reason));
+                                }
+                            });
+                            if (down.isEmpty()) {
+                                down.add(check.path("name").asText());
+                            }
+                        }
+                    }
+                    parts.add(kind + " DOWN (" + String.join(", ", down) + ")");
+                } catch (Exception e) {
+                    parts.add(kind + " not answering");
+                }
+            }
+            health.put(service.name, service.name + ": " + String.join(", ", parts));
+        }
+        return health;
     }
 
     long pid(String name) {
