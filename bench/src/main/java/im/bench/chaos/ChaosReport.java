@@ -248,8 +248,7 @@ final class ChaosReport {
 
         row = String.format(Locale.ROOT, "| [%s](reliability/%s.md) | %s | %s | %,d / %,d | %,d | %s | %s | %s | %s | %.0f "
                 + "| %s |", name, name, setup.getOrDefault("date", "?").substring(0, 10),
-                setup.getOrDefault("faults", "?")
-                        .startsWith("none") ? "none" : "all four",
+                faultList(setup.getOrDefault("faults", "?")),
                 fleet.acked.sum(), fleet.firstSends.sum(),
                 fleet.convs.length, show(audit.lost), audit.duplicateRows == null || audit.duplicateContent == null
                         ? "not determined"
@@ -302,6 +301,15 @@ final class ChaosReport {
         StringBuilder out = new StringBuilder();
         counts.forEach((k, v) -> out.append(out.length() == 0 ? "" : ", ").append(k).append(' ').append(v.sum()));
         return out.toString();
+    }
+
+    /** The faults of the setup line, short: "routing, history, gw-2, broker (SIGTERM)". */
+    static String faultList(String faults) {
+        if (faults.startsWith("none")) {
+            return "none";
+        }
+        return faults.replace("kill -9 gateway ", "").replace("restart broker (SIGTERM)", "broker (SIGTERM)")
+                .replace("kill -9 broker", "broker (kill -9)").replace("kill -9 ", "");
     }
 
     static String show(Long value) {
