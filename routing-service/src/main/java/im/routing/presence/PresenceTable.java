@@ -18,7 +18,8 @@ import im.routing.config.RoutingConfig;
 /**
  * Who is connected where, folded from the compacted {@code im.presence} topic. A node's epoch is its start time: when a
  * node restarts, entries of its older epoch are ghosts and are dropped; when a node's heartbeat goes missing for
- * {@link RoutingConfig#heartbeatTimeout()}, its entries are skipped, so no message is routed to sessions that are gone.
+ * {@link RoutingConfig#heartbeatTimeout()} while other nodes beat, its entries are skipped, so no message is routed to
+ * sessions that are gone (see {@link #isAlive}).
  */
 @ApplicationScoped
 public class PresenceTable {
@@ -42,6 +43,8 @@ public class PresenceTable {
     public record Gained(String userId, String nodeId, int slot, boolean sessions, Set<String> rooms) {}
 
     private final Map<String, NodeState> nodes = new ConcurrentHashMap<>();
+    /** The freshest sign of life of any node: the clock node liveness is measured against. */
+    private volatile long latestHeartbeat;
     private final Map<String, Map<String, Entry>> byUser = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Set<String>>> byRoom = new ConcurrentHashMap<>();
 
@@ -138,19 +141,26 @@ public class PresenceTable {
         return Map.copyOf(nodes);
     }
 
-    /** Whether the node's current epoch is {@code epoch} and its heartbeat is recent. */
+    /**
+     * Whether the node's current epoch is {@code epoch} and its heartbeat is recent — recent compared with the freshest
+     * heartbeat of any node, not with this clock: when the presence stream itself went quiet (the broker was down, or
+     * routing is behind on it), every node is as silent as the others and none is given up, so no message is routed to
+     * nobody; a node that stopped while others beat is left out after the timeout.
+     */
     public boolean isAlive(String nodeId, long epoch) {
         NodeState node = nodes.get(nodeId);
         return node != null && node.epoch() == epoch
-                && System.currentTimeMillis() - node.lastSeen() <= config.heartbeatTimeout().toMillis();
+                && latestHeartbeat - node.lastSeen() <= config.heartbeatTimeout().toMillis();
     }
 
-    /** Drops nodes that have been silent for longer than {@code after}; returns the keys that are now ghosts. */
+    /**
+     * Drops nodes that have been silent for longer than {@code after} while other nodes beat (measured like
+     * {@link #isAlive}); returns the keys that are now ghosts.
+     */
     public synchronized List<String> purgeSilentNodes(long after) {
-        long now = System.currentTimeMillis();
         List<String> ghostKeys = new ArrayList<>();
         for (NodeState node : List.copyOf(nodes.values())) {
-            if (now - node.lastSeen() > after) {
+            if (latestHeartbeat - node.lastSeen() > after) {
                 byUser.forEach((userId, entries) -> {
                     if (entries.containsKey(node.nodeId())) {
                         ghostKeys.add(Presence.userKey(userId, node.nodeId()));
@@ -174,6 +184,7 @@ public class PresenceTable {
         }
         long lastSeen = known != null && known.epoch() == epoch ? Math.max(known.lastSeen(), at) : at;
         nodes.put(nodeId, new NodeState(nodeId, slot, epoch, lastSeen));
+        latestHeartbeat = Math.max(latestHeartbeat, lastSeen);
         return true;
     }
 

@@ -133,10 +133,11 @@ class PresenceTableTest {
     }
 
     @Test
-    void nodeWhoseLastHeartbeatIsOlderThanTheTimeout_isNotTargeted() {
+    void nodeWhoseLastHeartbeatIsOlderThanTheTimeout_whileAnotherBeats_isNotTargeted() {
         long stale = now - TIMEOUT_MS - 5_000;
         heartbeat("n-a", 3, 100, stale);
         online("alice", "n-a", 3, 100, stale, "lobby");
+        heartbeat("n-b", 4, 200, now);
 
         assertThat(table.entriesOf("alice")).isEmpty();
         assertThat(table.roomMembersByNode("lobby")).isEmpty();
@@ -147,6 +148,19 @@ class PresenceTableTest {
 
         assertThat(nodesOf("alice")).containsExactly("n-a");
         assertThat(table.roomMembersByNode("lobby")).isEqualTo(Map.of("n-a", Set.of("alice")));
+    }
+
+    @Test
+    void whenEveryNodeIsSilent_likeDuringABrokerOutage_noneIsGivenUp() {
+        long stale = now - TIMEOUT_MS - 60_000;
+        heartbeat("n-a", 3, 100, stale);
+        heartbeat("n-b", 4, 200, stale - 1_000);
+        online("alice", "n-a", 3, 100, stale, "lobby");
+        online("bob", "n-b", 4, 200, stale - 1_000);
+
+        assertThat(nodesOf("alice")).containsExactly("n-a");
+        assertThat(nodesOf("bob")).containsExactly("n-b");
+        assertThat(table.purgeSilentNodes(TIMEOUT_MS)).isEmpty();
     }
 
     @Test
