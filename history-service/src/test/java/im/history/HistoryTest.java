@@ -329,4 +329,56 @@ class HistoryTest {
                 .post("/v1/conversations/peer/bob/read").then().statusCode(400)
                 .body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
     }
+
+    private static Envelope withClientMsgId(String from, String to, String text, String clientMsgId, long at) {
+        ConversationRef ref = new ConversationRef(ConversationType.PEER, to);
+        return new Envelope(1, MessageIds.next(at), clientMsgId, ConversationKey.of(from, ref).value(), ref,
+                new Sender(from, null), at, null, null, null, null, null, MessageContent.text(text));
+    }
+
+    @Test
+    void aRetryWrittenTwice_isStoredOnce_andItsSecondIdResolvesToTheFirst() {
+        String alice = user("alice");
+        String bob = user("bob");
+        long now = System.currentTimeMillis();
+        Envelope first = withClientMsgId(alice, bob, "once", "retry-1", now);
+        Envelope second = withClientMsgId(alice, bob, "once", "retry-1", now + 50);
+        produce(first);
+        produce(second);
+        Envelope marker = withClientMsgId(alice, bob, "after", "other", now + 100);
+        produce(marker);
+
+        List<Message> stored = awaitHistory(bob, "peer", alice, 2);
+        assertThat(stored).extracting(Message::messageId).containsExactly(marker.messageId(), first.messageId());
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/v1/internal/messages/" + second.messageId())
+                .then().statusCode(200).body("messageId", org.hamcrest.Matchers.equalTo(first.messageId())));
+        given().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
+                .queryParam("clientMsgId", "retry-1").get("/v1/internal/sent").then().statusCode(200)
+                .body("messageId", org.hamcrest.Matchers.equalTo(first.messageId()))
+                .body("sentAt", org.hamcrest.Matchers.equalTo(now));
+        given().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
+                .queryParam("clientMsgId", "never").get("/v1/internal/sent").then().statusCode(404);
+    }
+
+    @Test
+    void aClientMsgIdReusedAfterTheDedupeWindow_isANewMessage() {
+        String alice = user("alice");
+        String bob = user("bob");
+        long now = System.currentTimeMillis();
+        produce(withClientMsgId(alice, bob, "long ago", "reused", now - Duration.ofHours(25).toMillis()));
+        produce(withClientMsgId(alice, bob, "today", "reused", now));
+
+        assertThat(awaitHistory(bob, "peer", alice, 2)).extracting(m -> m.content().text())
+                .containsExactly("today", "long ago");
+    }
+
+    @Test
+    void groupIdClaims_firstCreatorWins() {
+        String group = user("g");
+        given().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200)
+                .body("ownerId", org.hamcrest.Matchers.equalTo("alice"));
+        given().post("/v1/internal/groups/" + group + "/claim/bob").then().statusCode(409)
+                .body("error.code", org.hamcrest.Matchers.equalTo("ALREADY_EXISTS"));
+        given().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200);
+    }
 }

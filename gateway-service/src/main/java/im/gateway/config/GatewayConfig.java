@@ -34,9 +34,27 @@ public interface GatewayConfig {
     @WithDefault("1000")
     int outboundQueueSize();
 
-    /** How long a clientMsgId is remembered to answer a retry with the first ack. */
-    @WithDefault("10m")
+    /**
+     * How long a (conversation, sender, clientMsgId) is one message: a retry within it is answered with the first ack
+     * (this node remembers its own sends that long, history and routing keep the same window).
+     */
+    @WithDefault("24h")
     Duration dedupeWindow();
+
+    /**
+     * Most sends this node remembers for {@link #dedupeWindow()} (heap is bounded; past it a retry on the same session is
+     * written again, and history still stores it once).
+     */
+    @WithDefault("200000")
+    long dedupeMemory();
+
+    /**
+     * Sends with a clientMsgId over REST, and in a session's first moments (where a client resends what it sent before it
+     * reconnected), are checked against history when this node does not know them: a retry of a write made through
+     * another node, or before a restart, gets the first ack.
+     */
+    @WithDefault("10s")
+    Duration retryCheckWindow();
 
     /** How long to wait for Kafka to acknowledge a write before answering UNAVAILABLE. */
     @WithDefault("10s")

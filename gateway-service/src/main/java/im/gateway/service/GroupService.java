@@ -42,6 +42,9 @@ public class GroupService {
     @Inject
     RateLimiter rateLimiter;
 
+    @Inject
+    HistoryLookup history;
+
     public CompletableFuture<GroupView> create(UserPrincipal caller, String groupId, String name, List<String> members) {
         String id = groupId == null
                 ? "g" + MessageIds.next(System.currentTimeMillis()).replace("-", "").substring(0, 24)
@@ -54,11 +57,15 @@ public class GroupService {
         Set<String> all = new LinkedHashSet<>();
         all.add(caller.userId());
         all.addAll(checkedUsers(members));
-        long now = System.currentTimeMillis();
-        List<Membership> records = new ArrayList<>();
-        records.add(new Membership(1, Membership.KIND_GROUP, id, null, name, caller.userId(), now));
-        all.forEach(user -> records.add(new Membership(1, Membership.KIND_MEMBER, id, user, null, null, now)));
-        return publisher.write(records, List.of()).thenApply(v -> show(id));
+        // decided in one place: the first creator's claim wins, whichever node it came through and whatever this node's
+        // view holds right now
+        return history.claimGroup(id, caller.userId()).thenCompose(claimed -> {
+            long now = System.currentTimeMillis();
+            List<Membership> records = new ArrayList<>();
+            records.add(new Membership(1, Membership.KIND_GROUP, id, null, name, caller.userId(), now));
+            all.forEach(user -> records.add(new Membership(1, Membership.KIND_MEMBER, id, user, null, null, now)));
+            return publisher.write(records, List.of());
+        }).thenApply(v -> show(id));
     }
 
     public CompletableFuture<GroupView> addMembers(UserPrincipal caller, String groupId, List<String> userIds) {

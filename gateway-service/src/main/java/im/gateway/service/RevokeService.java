@@ -1,18 +1,11 @@
 package im.gateway.service;
 
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
@@ -21,26 +14,30 @@ import im.protocol.ApiError;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationRef;
 import im.protocol.ErrorCode;
-import im.protocol.JsonCodec;
 import im.protocol.MessageRules;
 import im.protocol.Origin;
 import im.protocol.ProtocolException;
 import im.protocol.ServerFrames.Ack;
 
 /**
- * The {@code revoke} op: checked against the stored message (history's internal lookup) — only its sender, only within
- * the window, only in its conversation — then written to the conversation's stream, so the recall reaches everybody in
- * order; history keeps a tombstone and online participants get {@code revoked}.
+ * The {@code revoke} op: checked against the stored message (history's internal lookup; a retry's alias resolves to the
+ * message it duplicated) — only its sender, only within the window, only in its conversation — then written to the
+ * conversation's stream under the stored message's own id, so the recall reaches everybody in order; history keeps a
+ * tombstone and online participants get {@code revoked}.
  */
 @ApplicationScoped
 public class RevokeService {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Look-ups again while history catches up: 100, 200, 400, 800, 1600 ms. */
+    private static final int LOOKUP_RETRIES = 5;
 
     @Inject
     GatewayConfig config;
 
     @Inject
     SendService sendService;
+
+    @Inject
+    HistoryLookup history;
 
     public CompletableFuture<Ack> revoke(UserPrincipal user, ConversationRef to, String messageId, String requestId,
             Origin origin) {
@@ -51,26 +48,20 @@ public class RevokeService {
             return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
         }
         String key = ConversationKey.of(user.userId(), to).value();
-        HttpRequest lookup = HttpRequest.newBuilder(URI.create(config.historyUrl() + "/v1/internal/messages/"
-                + URLEncoder.encode(messageId, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(5)).build();
-        return HTTP.sendAsync(lookup, HttpResponse.BodyHandlers.ofString()).handle((answer, failure) -> {
-            if (failure != null || (answer.statusCode() != 200 && answer.statusCode() != 404)) {
-                throw new ProtocolException(ErrorCode.UNAVAILABLE, "history is not reachable; retry");
-            }
-            JsonNode stored = answer.statusCode() == 200 ? JsonCodec.tree(answer.body()) : null;
-            if (stored == null || !key.equals(stored.path("conversationKey").asText())) {
+        return lookup(messageId, 0).thenApply(stored -> {
+            if (stored == null || !key.equals(stored.conversationKey())) {
                 throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + messageId + " in this conversation");
             }
-            if (!user.userId().equals(stored.path("senderId").asText())) {
+            if (!user.userId().equals(stored.senderId())) {
                 throw new ProtocolException(ErrorCode.FORBIDDEN, "only the sender may recall a message");
             }
-            long checkedAt = System.currentTimeMillis();
-            if (checkedAt - stored.path("sentAt").asLong() > config.revokeWindow().toMillis()) {
+            if (System.currentTimeMillis() - stored.sentAt() > config.revokeWindow().toMillis()) {
                 throw new ProtocolException(ErrorCode.REVOKE_WINDOW_PASSED,
                         "messages can be recalled for " + config.revokeWindow().toSeconds() + " s");
             }
-            return checkedAt;
-        }).thenCompose(checkedAt -> sendService.act(user, to, Action.revoke(messageId), requestId, origin, checkedAt))
+            return stored;
+        }).thenCompose(stored -> sendService.act(user, to, Action.revoke(stored.messageId()), requestId, origin,
+                System.currentTimeMillis()))
                 .exceptionally(failure -> {
                     Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
                     ApiError error = cause instanceof ProtocolException p
@@ -78,5 +69,19 @@ public class RevokeService {
                             : ApiError.of(ErrorCode.UNAVAILABLE, "recall failed; retry");
                     return Ack.failed(requestId, error);
                 });
+    }
+
+    /**
+     * The stored message, asked again a few times while history has not stored it yet: a recall right after the send
+     * can reach the gateway before the message reaches history.
+     */
+    private CompletableFuture<HistoryLookup.Stored> lookup(String messageId, int attempt) {
+        return history.message(messageId).thenCompose(stored -> {
+            if (stored != null || attempt >= LOOKUP_RETRIES) {
+                return CompletableFuture.completedFuture(stored);
+            }
+            Executor later = CompletableFuture.delayedExecutor(100L << attempt, TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> null, later).thenCompose(v -> lookup(messageId, attempt + 1));
+        });
     }
 }

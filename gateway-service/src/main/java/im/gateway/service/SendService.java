@@ -72,6 +72,9 @@ public class SendService {
     @Inject
     MediaLookup mediaLookup;
 
+    @Inject
+    HistoryLookup history;
+
     private Cache<String, CompletableFuture<Ack>> recent;
 
     private Counter deduplicated;
@@ -81,7 +84,7 @@ public class SendService {
 
     @PostConstruct
     void init() {
-        recent = Caffeine.newBuilder().expireAfterWrite(config.dedupeWindow()).maximumSize(1_000_000).build();
+        recent = Caffeine.newBuilder().expireAfterWrite(config.dedupeWindow()).maximumSize(config.dedupeMemory()).build();
         deduplicated = metrics.counter("im.gateway.send.deduplicated");
         unavailable = metrics.counter("im.gateway.send.unavailable");
         ackedReliable = metrics.counter("im.gateway.send.acked", "class", MessageClass.RELIABLE.name());
@@ -103,28 +106,37 @@ public class SendService {
         }
         boolean lookup = checked.message().type().isMedia() && checked.message().mediaId() != null;
         Session session = origin == null ? null : sessions.byId(origin.sessionId());
+        // a send over REST, or in the first moments of a session (a client resending what it sent before it reconnected),
+        // may retry a clientMsgId written through another node or before a restart: history knows its first ack
+        boolean mayRetryElsewhere = checked.clientMsgId() != null && (session == null
+                || System.currentTimeMillis() - session.openedAt() < config.retryCheckWindow().toMillis());
         if (session == null) {
-            return lookup ? lookupAndWrite(user, checked, requestId) : write(user, checked, requestId);
+            return lookup
+                    ? lookupAndWrite(user, checked, requestId, mayRetryElsewhere)
+                    : write(user, checked, requestId, mayRetryElsewhere);
         }
-        // a session's messages are written in the order it sent them: a media look-up holds back the sends after it
+        // a session's messages are written in the order it sent them: a look-up holds back the sends after it
         CompletableFuture<Void> handedOver = new CompletableFuture<>();
         CompletableFuture<Void> previous = session.sendOrder(handedOver);
-        if (previous.isDone() && !lookup) {
-            CompletableFuture<Ack> ack = write(user, checked, requestId);
+        if (previous.isDone() && !lookup && !mayRetryElsewhere) {
+            CompletableFuture<Ack> ack = write(user, checked, requestId, false);
             handedOver.complete(null);
             return ack;
         }
         return previous.thenCompose(ready -> {
-            CompletableFuture<Ack> ack = lookup ? lookupAndWrite(user, checked, requestId) : write(user, checked, requestId);
+            CompletableFuture<Ack> ack = lookup
+                    ? lookupAndWrite(user, checked, requestId, mayRetryElsewhere)
+                    : write(user, checked, requestId, mayRetryElsewhere);
             ack.whenComplete((done, failure) -> handedOver.complete(null));
             return ack;
         });
     }
 
     /** Fills a media message from its upload, then writes it. */
-    private CompletableFuture<Ack> lookupAndWrite(UserPrincipal user, Envelope checked, String requestId) {
+    private CompletableFuture<Ack> lookupAndWrite(UserPrincipal user, Envelope checked, String requestId,
+            boolean mayRetryElsewhere) {
         return mediaLookup.fill(user.userId(), checked.message())
-                .thenCompose(content -> write(user, checked.withMessage(content), requestId))
+                .thenCompose(content -> write(user, checked.withMessage(content), requestId, mayRetryElsewhere))
                 .exceptionally(failure -> {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                             ? failure.getCause()
@@ -137,8 +149,12 @@ public class SendService {
                 });
     }
 
-    /** Encodes and produces a checked message, answering a clientMsgId retry with the first write's outcome. */
-    private CompletableFuture<Ack> write(UserPrincipal user, Envelope envelope, String requestId) {
+    /**
+     * Encodes and produces a checked message, answering a clientMsgId retry with the first write's ack: from this node's
+     * memory, or, when {@code mayRetryElsewhere}, from history (a first write through another node or before a restart).
+     */
+    private CompletableFuture<Ack> write(UserPrincipal user, Envelope envelope, String requestId,
+            boolean mayRetryElsewhere) {
         byte[] json = JsonCodec.encodeBytes(envelope);
         if (json.length > Limits.MESSAGE_JSON_MAX_BYTES) {
             return refused(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
@@ -156,7 +172,19 @@ public class SendService {
         }
         // the entry follows the real outcome of the write, not the client's patience: a retry after a timeout waits for
         // the first write instead of writing again; only a write Kafka refused is forgotten, so it can be retried
-        produce(envelope, json).whenComplete((ack, failure) -> {
+        CompletableFuture<Ack> outcome = !mayRetryElsewhere
+                ? produce(envelope, json)
+                : history.sent(envelope.conversationKey(), user.userId(), envelope.clientMsgId())
+                        .exceptionally(unreachable -> null)
+                        .thenCompose(stored -> {
+                            if (stored == null) {
+                                return produce(envelope, json);
+                            }
+                            deduplicated.increment();
+                            return CompletableFuture.completedFuture(Ack.success(null, stored.messageId(),
+                                    stored.orderKey(), stored.sentAt()));
+                        });
+        outcome.whenComplete((ack, failure) -> {
             if (!ack.isSuccess()) {
                 recent.asMap().remove(dedupeKey, mine);
             }

@@ -26,6 +26,7 @@ public final class Session {
     private static final Logger LOG = Logger.getLogger(Session.class);
 
     private final String id;
+    private final long openedAt = System.currentTimeMillis();
     private final Vertx vertx;
     private final ServerWebSocket socket;
     private final Outbox outbox;
@@ -56,6 +57,11 @@ public final class Session {
 
     public String id() {
         return id;
+    }
+
+    /** When the session was opened, epoch milliseconds. */
+    public long openedAt() {
+        return openedAt;
     }
 
     public String userId() {

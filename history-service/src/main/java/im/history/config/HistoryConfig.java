@@ -25,6 +25,13 @@ public interface HistoryConfig {
     @WithDefault("http://localhost:8081")
     String routingUrl();
 
+    /**
+     * How long a (conversation, sender, clientMsgId) is one message: a retry within it is stored once, the same
+     * clientMsgId after it is a new message. The gateway and routing keep the same window.
+     */
+    @WithDefault("24h")
+    Duration dedupeWindow();
+
     /** Most records stored per batch (one poll, one transaction). */
     @WithDefault("2000")
     int batchSize();

@@ -7,9 +7,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -47,7 +49,16 @@ public class BatchWriter {
             + "from unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[], "
             + "?::bigint[], ?::text[], ?::text[], ?::boolean[], ?::text[]) as m(message_id, conversation_key, "
             + "conversation_type, order_key, sender_id, client_msg_id, type, sent_at, body, search_text, mentions_all, "
-            + "mentioned) on conflict do nothing returning message_id, conversation_key, order_key, sent_at";
+            + "mentioned) where m.client_msg_id is null or not exists (select 1 from message e "
+            + "where e.conversation_key = m.conversation_key and e.sender_id = m.sender_id "
+            + "and e.client_msg_id = m.client_msg_id and e.sent_at between m.sent_at - ? and m.sent_at + ?) "
+            + "on conflict do nothing returning message_id, conversation_key, order_key, sent_at";
+    private static final String INSERT_ALIASES = "insert into message_alias (alias_id, message_id) "
+            + "select distinct on (c.id) c.id, e.message_id from unnest(?::varchar[], ?::varchar[], ?::varchar[], "
+            + "?::varchar[], ?::bigint[]) as c(id, conversation_key, sender_id, client_msg_id, sent_at) "
+            + "join message e on e.conversation_key = c.conversation_key and e.sender_id = c.sender_id "
+            + "and e.client_msg_id = c.client_msg_id and e.message_id <> c.id "
+            + "order by c.id, abs(e.sent_at - c.sent_at) on conflict do nothing";
     private static final String UPSERT_CONVERSATIONS = "insert into conversation (conversation_key, conversation_type, "
             + "last_order_key, last_message_id, updated_at) select * from unnest(?::varchar[], ?::varchar[], ?::bigint[], "
             + "?::varchar[], ?::bigint[]) on conflict (conversation_key) do update set "
@@ -94,9 +105,19 @@ public class BatchWriter {
         }
     }
 
-    private int insertMessages(Connection connection, List<Stamped> batch) throws SQLException {
-        if (batch.isEmpty()) {
+    private int insertMessages(Connection connection, List<Stamped> records) throws SQLException {
+        if (records.isEmpty()) {
             return 0;
+        }
+        // one statement cannot see its own rows: a clientMsgId twice in one batch keeps its first write
+        Set<String> retryKeys = new HashSet<>();
+        List<Stamped> batch = new ArrayList<>(records.size());
+        for (Stamped record : records) {
+            Envelope envelope = record.envelope();
+            if (envelope.clientMsgId() == null
+                    || retryKeys.add(record.key().value() + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId())) {
+                batch.add(record);
+            }
         }
         int n = batch.size();
         String[] ids = new String[n];
@@ -139,6 +160,8 @@ public class BatchWriter {
             for (int c = 0; c < columns.length; c++) {
                 insert.setArray(c + 1, connection.createArrayOf(sqlTypes[c], columns[c]));
             }
+            insert.setLong(columns.length + 1, config.dedupeWindow().toMillis());
+            insert.setLong(columns.length + 2, config.dedupeWindow().toMillis());
             try (ResultSet rows = insert.executeQuery()) {
                 while (rows.next()) {
                     inserted.add(new Inserted(rows.getString(1), rows.getString(2), rows.getLong(3), rows.getLong(4)));
@@ -148,7 +171,31 @@ public class BatchWriter {
         if (!inserted.isEmpty()) {
             upsertConversations(connection, inserted);
         }
+        aliasRetries(connection, records, inserted);
         return inserted.size();
+    }
+
+    /** Records written but not stored because their clientMsgId was stored already: their ids become aliases. */
+    private void aliasRetries(Connection connection, List<Stamped> batch, List<Inserted> inserted) throws SQLException {
+        Set<String> stored = new HashSet<>();
+        inserted.forEach(row -> stored.add(row.messageId()));
+        List<Stamped> retries = batch.stream()
+                .filter(s -> s.envelope().clientMsgId() != null && !stored.contains(s.envelope().messageId())).toList();
+        if (retries.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement aliases = connection.prepareStatement(INSERT_ALIASES)) {
+            aliases.setArray(1, connection.createArrayOf("varchar",
+                    retries.stream().map(s -> s.envelope().messageId()).toArray()));
+            aliases.setArray(2, connection.createArrayOf("varchar", retries.stream().map(s -> s.key().value()).toArray()));
+            aliases.setArray(3, connection.createArrayOf("varchar",
+                    retries.stream().map(s -> s.envelope().sender().id()).toArray()));
+            aliases.setArray(4, connection.createArrayOf("varchar",
+                    retries.stream().map(s -> s.envelope().clientMsgId()).toArray()));
+            aliases.setArray(5, connection.createArrayOf("bigint",
+                    retries.stream().map(s -> s.envelope().timestamp()).toArray()));
+            aliases.executeUpdate();
+        }
     }
 
     /** The last message per conversation moves forward; peer conversations new to the table get their two users. */
