@@ -198,6 +198,20 @@ final class BenchStack implements AutoCloseable {
         return routingUrl;
     }
 
+    /** CPU accounting of every process of the stack (none for a running stack: its processes are not ours to read). */
+    CpuMeter cpu() {
+        CpuMeter meter = new CpuMeter();
+        if (running) {
+            return meter.add("harness", ProcessHandle.current().pid());
+        }
+        for (ServiceProcess service : services) {
+            meter.add(service.name(), service.pid());
+        }
+        meter.add("broker", broker == null ? -1 : broker.pid());
+        meter.addTree("postgresql", pg == null ? -1 : pg.pid());
+        return meter.add("harness", ProcessHandle.current().pid());
+    }
+
     long gatewayPid() {
         return gatewayPid;
     }

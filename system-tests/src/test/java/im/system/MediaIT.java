@@ -89,6 +89,29 @@ class MediaIT {
     }
 
     @Test
+    void anImageSentBeforeAText_isWrittenBeforeIt_theLookUpHoldsTheTextBack() throws Exception {
+        String alice = Stack.user("alice");
+        String bob = Stack.user("bob");
+        String mediaId = upload(alice, "image", "first.png", png(64, 48)).get("mediaId").asText();
+        try (WsClient a = stack.connect(1, alice)) {
+            for (int i = 0; i < 5; i++) {
+                String image = a.send(send(bob, media(MessageType.IMAGE, mediaId, null)));
+                String text = a.send(send(bob, MessageContent.text("after the image " + i)));
+                long imageOrder = ackOf(a, image).orderKey();
+                long textOrder = ackOf(a, text).orderKey();
+                assertThat(imageOrder).as("the session's order").isLessThan(textOrder);
+            }
+        }
+    }
+
+    private static Ack ackOf(WsClient ws, String id) {
+        Ack ack = JsonCodec.mapper().convertValue(ws.awaitFrame(f -> "ack".equals(WsClient.text(f, "op"))
+                && id.equals(WsClient.text(f, "id"))), Ack.class);
+        assertThat(ack.isSuccess()).as(String.valueOf(ack.error())).isTrue();
+        return ack;
+    }
+
+    @Test
     void mediaMessages_areRefused_forAnotherUsersUpload_aWrongType_orAnUnknownId() throws Exception {
         String alice = Stack.user("alice");
         String bob = Stack.user("bob");

@@ -27,8 +27,8 @@ import im.testkit.Tokens;
 import im.testkit.WsClient;
 
 /**
- * The packaged services as separate processes against one real broker: routing, push and two gateway nodes (slots 0 and
- * 1), started once for all system tests of this JVM.
+ * The packaged services as separate processes against one real broker: two routing instances (one consumer group), push,
+ * history, media and two gateway nodes (slots 0 and 1), started once for all system tests of this JVM.
  */
 final class Stack {
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -57,8 +57,8 @@ final class Stack {
 
     private void startAll() {
         List<CompletableFuture<ServiceProcess>> starting = new ArrayList<>();
-        starting.add(CompletableFuture.supplyAsync(() -> start("routing-service", "routing",
-                Map.of("im.routing.heartbeat-timeout", "4s"))));
+        starting.add(CompletableFuture.supplyAsync(() -> startRouting("routing")));
+        starting.add(CompletableFuture.supplyAsync(() -> startRouting("routing-2")));
         starting.add(CompletableFuture.supplyAsync(() -> start("push-service", "push", Map.of())));
         EmbeddedPg pg = EmbeddedPg.shared();
         starting.add(CompletableFuture.supplyAsync(() -> start("history-service", "history", Map.of(
@@ -75,10 +75,27 @@ final class Stack {
         starting.forEach(CompletableFuture::join);
     }
 
+    ServiceProcess startRouting(String name) {
+        return start("routing-service", name, Map.of("im.routing.heartbeat-timeout", "4s"));
+    }
+
+    /** Kills a service (SIGKILL) and starts it again with the same settings; returns once it is ready. */
+    ServiceProcess restart(String name) {
+        ServiceProcess old = service(name);
+        old.kill();
+        return switch (name) {
+            case "gateway-1" -> startGateway(1);
+            case "gateway-2" -> startGateway(2);
+            case "routing", "routing-2" -> startRouting(name);
+            default -> throw new IllegalArgumentException("no restart for " + name);
+        };
+    }
+
     ServiceProcess startGateway(int node) {
         return start("gateway-service", "gateway-" + node, Map.of("im.gateway.node-id", "gw-" + node,
                 "im.gateway.node-slot", String.valueOf(node - 1), "im.gateway.heartbeat-interval", "1s",
-                "im.gateway.send-rate-per-second", "100000", "im.gateway.history-url", "http://localhost:" + historyPort,
+                "im.gateway.send-rate-per-second", "100000", "im.gateway.limits.groups-per-minute", "1000",
+                "im.gateway.history-url", "http://localhost:" + historyPort,
                 "im.gateway.media-url", "http://localhost:" + mediaPort, "im.gateway.revoke-window", REVOKE_WINDOW));
     }
 
@@ -92,7 +109,7 @@ final class Stack {
             case "history" -> historyPort;
             case "media" -> mediaPort;
             case "gateway-1" -> gateway1Port;
-            default -> FreePorts.next();
+            default -> services.containsKey(name) ? services.get(name).port() : FreePorts.next();
         };
         ServiceProcess process = ServiceProcess.start(root, module, name, port, props,
                 logs.resolve(name + ".log"), "-Xmx384m", "-XX:+UseSerialGC");

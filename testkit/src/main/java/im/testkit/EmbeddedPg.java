@@ -73,6 +73,15 @@ public final class EmbeddedPg implements AutoCloseable {
         return shared;
     }
 
+    /** The postmaster's pid (its backends are its children), from the cluster's postmaster.pid; -1 when not running. */
+    public long pid() {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + database;
     }
