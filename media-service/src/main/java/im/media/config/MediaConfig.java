@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -92,5 +93,20 @@ public interface MediaConfig {
         /** JPEG quality of the variants, 0–1. */
         @WithDefault("0.85")
         float jpegQuality();
+
+        /**
+         * Most heap decoding one image may need, estimated from its header (whole image at its raw bytes per pixel, full-width
+         * row buffers, destination and scaled copies); more is refused undecoded with {@code MESSAGE_TOO_LARGE}.
+         */
+        @WithDefault("128M")
+        MemorySize decodeMemoryMax();
+
+        /** Heap all decodes in flight may need together: a decode waits for its share of it. */
+        @WithDefault("256M")
+        MemorySize decodeMemoryTotal();
+
+        /** Longest wait of a decode for its share of {@code decode-memory-total}; then {@code UNAVAILABLE}. */
+        @WithDefault("30s")
+        Duration decodeWait();
     }
 }
