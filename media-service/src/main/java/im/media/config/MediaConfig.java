@@ -38,6 +38,32 @@ public interface MediaConfig {
     @WithDefault("10s")
     Duration kafkaTimeout();
 
+    /** Per-user upload limits and how refused uploads are closed. */
+    Uploads uploads();
+
+    /** Uploads in flight and their refusals. */
+    interface Uploads {
+        /** Uploads one user may have in flight at once; one more is refused {@code RATE_LIMITED} before its body is read. */
+        @WithDefault("4")
+        int maxConcurrentPerUser();
+
+        /** Uploads one user may start per minute (a token bucket that allows this many at once); more are {@code RATE_LIMITED}. */
+        @WithDefault("30")
+        int perMinute();
+
+        /**
+         * How long the rest of a refused upload's body is read and dropped after the answer before the connection is closed
+         * (closing with unread bytes resets the connection and the client may lose the answer); bounds what a client that
+         * keeps sending can hold.
+         */
+        @WithDefault("2s")
+        Duration refusalLinger();
+
+        /** A body that sends nothing for this long is cut off (the gateway also enforces a minimum rate). */
+        @WithDefault("30s")
+        Duration idleTimeout();
+    }
+
     /** Storage back end. */
     interface Storage {
         /** {@code fs} (files under {@code storage-dir/store}) or {@code s3} (an S3-compatible bucket). */

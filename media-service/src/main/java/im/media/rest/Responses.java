@@ -1,5 +1,7 @@
 package im.media.rest;
 
+import java.time.Duration;
+
 import org.jboss.logging.Logger;
 
 import io.vertx.core.http.HttpHeaders;
@@ -15,18 +17,27 @@ import im.protocol.ProtocolException;
 /** Refusals of the Vert.x routes, in the same {@code {"error": {"code", "message"}}} shape as {@link im.edge.ErrorMappers}. */
 final class Responses {
     private static final Logger LOG = Logger.getLogger(Responses.class);
-    /** Longest time a refused upload's remaining bytes are read and dropped before the connection is closed. */
-    static final long LINGER_MS = 10_000;
 
     private Responses() {
     }
 
+    /** Answers {@code failure} with its code's status on a connection that stays open; never a stack trace. */
+    static void refuse(RoutingContext ctx, Throwable failure) {
+        answer(ctx, failure, null);
+    }
+
     /**
-     * Answers {@code failure} with its code's status; never a stack trace.
-     *
-     * @param closeConnection whether the request body may still be arriving: the connection is closed after the answer
+     * Answers {@code failure} at once, whatever part of the request body has arrived, then closes the connection: once the
+     * client has stopped sending, or after {@code linger} at the latest. Closing while body bytes are still arriving makes
+     * the kernel answer with a reset, and clients and proxies (the gateway) may then lose the answer they were about to
+     * read; reading and dropping the rest for a bounded moment lets it reach them without letting a client that keeps
+     * sending hold the connection.
      */
-    static void refuse(RoutingContext ctx, Throwable failure, boolean closeConnection) {
+    static void refuseAndClose(RoutingContext ctx, Throwable failure, Duration linger) {
+        answer(ctx, failure, linger);
+    }
+
+    private static void answer(RoutingContext ctx, Throwable failure, Duration linger) {
         ProtocolException refusal;
         if (failure instanceof ProtocolException p) {
             refusal = p;
@@ -45,33 +56,29 @@ final class Responses {
             return;
         }
         response.setStatusCode(refusal.code().httpStatus()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (closeConnection) {
+        if (linger != null) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
         }
         String body = JsonCodec.encode(new ApiError.Body(refusal.toApiError()));
         response.end(body).onComplete(done -> {
-            if (closeConnection) {
-                lingerThenClose(ctx);
+            if (linger != null) {
+                lingerThenClose(ctx, linger);
             }
         });
     }
 
-    /**
-     * Closes the connection once the client has stopped sending, or after {@link #LINGER_MS} at the latest. Closing while
-     * body bytes are still arriving makes the kernel answer with a reset, and clients and proxies (the gateway) then lose
-     * the answer they were about to read; reading and dropping the rest for a moment lets the 413 reach them.
-     */
-    private static void lingerThenClose(RoutingContext ctx) {
+    private static void lingerThenClose(RoutingContext ctx, Duration linger) {
         HttpServerRequest request = ctx.request();
         if (request.isEnded()) {
             request.connection().close();
             return;
         }
-        long timer = ctx.vertx().setTimer(LINGER_MS, id -> request.connection().close());
+        long timer = ctx.vertx().setTimer(Math.max(1, linger.toMillis()), id -> request.connection().close());
         request.endHandler(v -> {
             ctx.vertx().cancelTimer(timer);
             request.connection().close();
         });
+        request.exceptionHandler(e -> ctx.vertx().cancelTimer(timer));
         request.resume();
     }
 }
