@@ -6,7 +6,11 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.net.URI;
 import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,6 +94,31 @@ class MediaGuardsTest {
                 assertThat(answer.body()).contains("UNAUTHORIZED");
                 assertThat(answer.headers()).contains("connection: close");
                 await().atMost(Duration.ofSeconds(15)).until(http::closedByServer);
+            }
+        }
+    }
+
+    @Test
+    void refusals_overHttp2_reachTheClient_andLeaveTheConnectionToOtherRequests() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> first = h2.send(HttpRequest.newBuilder(URI.create(base + "q/health/live")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(first.version()).as("h2c upgrade").isEqualTo(HttpClient.Version.HTTP_2);
+        String boundary = "h2" + UUID.randomUUID();
+        byte[] body = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n"
+                + "x".repeat(100_000) + "\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        for (String authorization : new String[]{"Bearer nonsense", "Bearer " + Tokens.user(user())}) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "v1/media?type=file"))
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            HttpResponse<String> answer = h2.send(request.header("Authorization", authorization).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (authorization.equals("Bearer nonsense")) {
+                assertThat(answer.statusCode()).isEqualTo(401);
+                assertThat(answer.body()).contains("UNAUTHORIZED");
+            } else {
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
+                assertThat(answer.version()).isEqualTo(HttpClient.Version.HTTP_2);
             }
         }
     }

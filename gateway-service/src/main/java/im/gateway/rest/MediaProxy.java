@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.httpproxy.Body;
@@ -54,6 +55,8 @@ public class MediaProxy {
     /** Room for multipart boundaries, part headers and small form fields around the file (as media-service allows). */
     private static final long MULTIPART_OVERHEAD = 64 * 1024;
     private static final String LINGERING = "im.media.lingering";
+    /** RST_STREAM error code CANCEL (RFC 9113 §7). */
+    private static final long HTTP2_CANCEL = 0x8;
 
     @Inject
     GatewayConfig config;
@@ -216,7 +219,7 @@ public class MediaProxy {
         if (retryAfter != null) {
             response.putHeader(HttpHeaders.RETRY_AFTER, retryAfter);
         }
-        if (bodyPending) {
+        if (bodyPending && !isHttp2(context.request())) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
         }
         response.end(body(refusal)).onComplete(done -> {
@@ -226,10 +229,15 @@ public class MediaProxy {
         });
     }
 
+    private static boolean isHttp2(HttpServerRequest request) {
+        return request.version() == HttpVersion.HTTP_2;
+    }
+
     /**
      * Reads and drops what the client still sends, then closes: when its body ends, or after {@code refusal-linger}.
      * Closing at once with unread bytes makes the kernel reset the connection and the client may lose the answer; waiting
-     * longer would let a client that keeps sending hold the connection.
+     * longer would let a client that keeps sending hold the connection. On HTTP/2 only the request's stream ends (reset
+     * with CANCEL if its body is still coming after the linger): the connection carries other requests.
      */
     private void lingerThenClose(RoutingContext context) {
         if (context.get(LINGERING) != null) {
@@ -237,18 +245,29 @@ public class MediaProxy {
         }
         context.put(LINGERING, Boolean.TRUE);
         HttpServerRequest request = context.request();
+        boolean http2 = isHttp2(request);
         if (request.isEnded()) {
-            request.connection().close();
+            if (!http2) {
+                request.connection().close();
+            }
             return;
         }
         Duration linger = config.media().refusalLinger();
-        long timer = vertx.setTimer(Math.max(1, linger.toMillis()), id -> request.connection().close());
+        long timer = vertx.setTimer(Math.max(1, linger.toMillis()), id -> {
+            if (http2) {
+                request.response().reset(HTTP2_CANCEL);
+            } else {
+                request.connection().close();
+            }
+        });
         request.handler(chunk -> {
         });
         request.exceptionHandler(failure -> vertx.cancelTimer(timer));
         request.endHandler(v -> {
             vertx.cancelTimer(timer);
-            request.connection().close();
+            if (!http2) {
+                request.connection().close();
+            }
         });
         request.resume();
     }
@@ -282,11 +301,26 @@ public class MediaProxy {
                         : new ProtocolException(ErrorCode.UNAVAILABLE, "media is not reachable; retry");
                 ProxyResponse answer = request.release().response().setStatusCode(refusal.code().httpStatus())
                         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").setBody(Body.body(body(refusal)));
-                if (!request.proxiedRequest().isEnded()) {
+                if (!request.proxiedRequest().isEnded() && !isHttp2(request.proxiedRequest())) {
                     answer.putHeader(HttpHeaders.CONNECTION, "close");
                 }
                 return Future.succeededFuture(answer);
             });
+        }
+
+        /**
+         * Connection headers are hop-by-hop (RFC 9110 §7.6.1): media-service's {@code Connection: close} is about its
+         * connection to the gateway. The gateway closes the app's connection itself when a body is still coming, and
+         * HTTP/2 forbids the header altogether.
+         */
+        @Override
+        public Future<Void> handleProxyResponse(ProxyContext context) {
+            ProxyResponse response = context.response();
+            response.headers().remove(HttpHeaders.CONNECTION).remove(HttpHeaders.KEEP_ALIVE);
+            if (!context.request().proxiedRequest().isEnded() && !isHttp2(context.request().proxiedRequest())) {
+                response.putHeader(HttpHeaders.CONNECTION, "close");
+            }
+            return context.sendResponse();
         }
     }
 }

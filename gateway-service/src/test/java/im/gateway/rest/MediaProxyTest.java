@@ -103,6 +103,28 @@ class MediaProxyTest {
     }
 
     @Test
+    void refusals_overHttp2_reachTheApp_andLeaveTheConnectionToOtherRequests() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<byte[]> first = h2.send(
+                HttpRequest.newBuilder(URI.create(gateway + "v1/media/" + UUID.randomUUID() + "?exp=1&sig=x")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(first.version()).as("h2c upgrade").isEqualTo(HttpClient.Version.HTTP_2);
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> refused = h2.send(HttpRequest.newBuilder(URI.create(gateway + "v1/media?type=file"))
+                    .header("Content-Type", "multipart/form-data; boundary=b")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000])).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(refused.body()).contains("UNAUTHORIZED");
+            HttpResponse<byte[]> download = h2.send(
+                    HttpRequest.newBuilder(URI.create(gateway + "v1/media/" + UUID.randomUUID() + "?exp=1&sig=x")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(download.statusCode()).isEqualTo(200);
+            assertThat(download.version()).as("the same client after a refusal").isEqualTo(HttpClient.Version.HTTP_2);
+        }
+    }
+
+    @Test
     void tricklingAndStalledUploadBodies_areCutOff_withAClearError() throws Exception {
         try (RawHttp trickling = new RawHttp(gateway); RawHttp stalled = new RawHttp(gateway)) {
             trickling.send(RawHttp.uploadHead("/v1/media?type=file", bearer(user()), 1_000_000));

@@ -7,6 +7,7 @@ import org.jboss.logging.Logger;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 import im.protocol.ApiError;
@@ -17,6 +18,8 @@ import im.protocol.ProtocolException;
 /** Refusals of the Vert.x routes, in the same {@code {"error": {"code", "message"}}} shape as {@link im.edge.ErrorMappers}. */
 final class Responses {
     private static final Logger LOG = Logger.getLogger(Responses.class);
+    /** RST_STREAM error code CANCEL (RFC 9113 §7). */
+    private static final long HTTP2_CANCEL = 0x8;
 
     private Responses() {
     }
@@ -56,7 +59,8 @@ final class Responses {
             return;
         }
         response.setStatusCode(refusal.code().httpStatus()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (linger != null) {
+        boolean http2 = ctx.request().version() == HttpVersion.HTTP_2;
+        if (linger != null && !http2) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
         }
         String body = JsonCodec.encode(new ApiError.Body(refusal.toApiError()));
@@ -67,16 +71,28 @@ final class Responses {
         });
     }
 
+    /** On HTTP/2 only the request's stream ends (reset with CANCEL if still sending): the connection carries others. */
     private static void lingerThenClose(RoutingContext ctx, Duration linger) {
         HttpServerRequest request = ctx.request();
+        boolean http2 = request.version() == HttpVersion.HTTP_2;
         if (request.isEnded()) {
-            request.connection().close();
+            if (!http2) {
+                request.connection().close();
+            }
             return;
         }
-        long timer = ctx.vertx().setTimer(Math.max(1, linger.toMillis()), id -> request.connection().close());
+        long timer = ctx.vertx().setTimer(Math.max(1, linger.toMillis()), id -> {
+            if (http2) {
+                request.response().reset(HTTP2_CANCEL);
+            } else {
+                request.connection().close();
+            }
+        });
         request.endHandler(v -> {
             ctx.vertx().cancelTimer(timer);
-            request.connection().close();
+            if (!http2) {
+                request.connection().close();
+            }
         });
         request.exceptionHandler(e -> ctx.vertx().cancelTimer(timer));
         request.resume();
