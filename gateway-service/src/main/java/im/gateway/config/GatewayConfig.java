@@ -129,4 +129,34 @@ public interface GatewayConfig {
         @WithDefault("24h")
         Duration lifetime();
     }
+
+    /** The {@code /v1/media} pass-through: who may upload, how slow a body may be, connections to media-service. */
+    Media media();
+
+    /** Uploads and downloads passing through to media-service. */
+    interface Media {
+        /** Connections to media-service for downloads; uploads have their own, so slow uploads never hold these. */
+        @WithDefault("64")
+        int downloadConnections();
+
+        /** Uploads this node passes to media-service at once (its upload connections); one more is refused UNAVAILABLE. */
+        @WithDefault("32")
+        int maxConcurrentUploads();
+
+        /** Uploads one user may have passing through this node at once; one more is refused RATE_LIMITED. */
+        @WithDefault("4")
+        int maxConcurrentUploadsPerUser();
+
+        /** Least bytes per second an upload body must deliver over each rate window; slower or stalled ones are cut off. */
+        @WithDefault("2048")
+        int uploadMinBytesPerSecond();
+
+        /** Window over which an upload's rate is measured (a stalled body is cut off within two of them). */
+        @WithDefault("10s")
+        Duration uploadRateWindow();
+
+        /** How long the rest of a refused upload's body is read and dropped after the answer before the connection closes. */
+        @WithDefault("2s")
+        Duration refusalLinger();
+    }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -36,6 +37,32 @@ public interface MediaConfig {
     /** Longest wait for Kafka to acknowledge an upload's {@code im.media} record before the upload is refused. */
     @WithDefault("10s")
     Duration kafkaTimeout();
+
+    /** Per-user upload limits and how refused uploads are closed. */
+    Uploads uploads();
+
+    /** Uploads in flight and their refusals. */
+    interface Uploads {
+        /** Uploads one user may have in flight at once; one more is refused {@code RATE_LIMITED} before its body is read. */
+        @WithDefault("4")
+        int maxConcurrentPerUser();
+
+        /** Uploads one user may start per minute (a token bucket that allows this many at once); more are {@code RATE_LIMITED}. */
+        @WithDefault("30")
+        int perMinute();
+
+        /**
+         * How long the rest of a refused upload's body is read and dropped after the answer before the connection is closed
+         * (closing with unread bytes resets the connection and the client may lose the answer); bounds what a client that
+         * keeps sending can hold.
+         */
+        @WithDefault("2s")
+        Duration refusalLinger();
+
+        /** A body that sends nothing for this long is cut off (the gateway also enforces a minimum rate). */
+        @WithDefault("30s")
+        Duration idleTimeout();
+    }
 
     /** Storage back end. */
     interface Storage {
@@ -92,5 +119,20 @@ public interface MediaConfig {
         /** JPEG quality of the variants, 0–1. */
         @WithDefault("0.85")
         float jpegQuality();
+
+        /**
+         * Most heap decoding one image may need, estimated from its header (whole image at its raw bytes per pixel, full-width
+         * row buffers, destination and scaled copies); more is refused undecoded with {@code MESSAGE_TOO_LARGE}.
+         */
+        @WithDefault("128M")
+        MemorySize decodeMemoryMax();
+
+        /** Heap all decodes in flight may need together: a decode waits for its share of it. */
+        @WithDefault("256M")
+        MemorySize decodeMemoryTotal();
+
+        /** Longest wait of a decode for its share of {@code decode-memory-total}; then {@code UNAVAILABLE}. */
+        @WithDefault("30s")
+        Duration decodeWait();
     }
 }

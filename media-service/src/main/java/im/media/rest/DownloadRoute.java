@@ -1,5 +1,7 @@
 package im.media.rest;
 
+import java.util.regex.Pattern;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -26,10 +28,15 @@ import im.protocol.ProtocolException;
 /**
  * {@code GET}/{@code HEAD /v1/media/{mediaId}[/thumbnail|/large]?exp=&sig=}: downloads through signed, expiring URLs
  * only, with single byte ranges, ETags and {@code If-None-Match}. On the Vert.x router so the fs back end can use
- * {@code sendFile} (zero copy).
+ * {@code sendFile} (zero copy). Every parameter is checked before anything is looked up: a malformed id, {@code exp} or
+ * {@code Range} is {@code INVALID_REQUEST}; a missing, tampered (whatever its shape) or expired signature
+ * {@code FORBIDDEN}.
  */
 @ApplicationScoped
 public class DownloadRoute {
+
+    /** {@code exp}: epoch seconds. */
+    private static final Pattern EXP = Pattern.compile("\\d{1,18}");
 
     /** Size, type and hash of the file of one variant. */
     private record Facts(long size, String mimeType, String sha256) {}
@@ -52,7 +59,7 @@ public class DownloadRoute {
             router.route(method, "/v1/media/:mediaId/:variant").handler(ctx -> {
                 Variant variant = Variant.ofWire(ctx.pathParam("variant"));
                 if (variant == null || variant == Variant.ORIGINAL) {
-                    Responses.refuse(ctx, new ProtocolException(ErrorCode.NOT_FOUND, "no such file"), false);
+                    Responses.refuse(ctx, new ProtocolException(ErrorCode.NOT_FOUND, "no such file"));
                 } else {
                     download(ctx, variant);
                 }
@@ -62,25 +69,37 @@ public class DownloadRoute {
 
     private void download(RoutingContext ctx, Variant variant) {
         HttpServerRequest request = ctx.request();
-        String mediaId = ctx.pathParam("mediaId");
-        if (!Keys.isMediaId(mediaId)) {
-            Responses.refuse(ctx, new ProtocolException(ErrorCode.NOT_FOUND, "no such media"), false);
-            return;
-        }
-        if (!signer.verify(mediaId, variant, request.getParam("exp"), request.getParam("sig"),
-                System.currentTimeMillis() / 1000)) {
-            Responses.refuse(ctx, new ProtocolException(ErrorCode.FORBIDDEN, "the download URL is invalid or expired"),
-                    false);
+        String mediaId;
+        ByteRange.Spec range;
+        try {
+            mediaId = Params.path(ctx, "mediaId");
+            if (!Keys.isMediaId(mediaId)) {
+                throw new ProtocolException(ErrorCode.INVALID_REQUEST, "a mediaId is a lower-case UUID");
+            }
+            String exp = Params.query(request, "exp");
+            String sig = Params.query(request, "sig");
+            if (exp == null || sig == null) {
+                throw new ProtocolException(ErrorCode.FORBIDDEN, "downloads need the signed URL's exp and sig");
+            }
+            if (!EXP.matcher(exp).matches()) {
+                throw new ProtocolException(ErrorCode.INVALID_REQUEST, "exp must be epoch seconds");
+            }
+            range = ByteRange.parse(request.getHeader("Range"));
+            if (!signer.verify(mediaId, variant, exp, sig, System.currentTimeMillis() / 1000)) {
+                throw new ProtocolException(ErrorCode.FORBIDDEN, "the download URL is invalid or expired");
+            }
+        } catch (ProtocolException e) {
+            Responses.refuse(ctx, e);
             return;
         }
         vertx.executeBlocking(() -> service.find(mediaId), false).onSuccess(row -> {
             Facts facts = row == null ? null : facts(row, variant);
             if (facts == null) {
-                Responses.refuse(ctx, new ProtocolException(ErrorCode.NOT_FOUND, "no such media"), false);
+                Responses.refuse(ctx, new ProtocolException(ErrorCode.NOT_FOUND, "no such media"));
                 return;
             }
-            answer(ctx, row, variant, facts);
-        }).onFailure(failure -> Responses.refuse(ctx, new ProtocolException(ErrorCode.UNAVAILABLE, null), false));
+            answer(ctx, row, variant, facts, range);
+        }).onFailure(failure -> Responses.refuse(ctx, new ProtocolException(ErrorCode.UNAVAILABLE, null)));
     }
 
     private static Facts facts(MediaEntity row, Variant variant) {
@@ -93,7 +112,7 @@ public class DownloadRoute {
         };
     }
 
-    private void answer(RoutingContext ctx, MediaEntity row, Variant variant, Facts facts) {
+    private void answer(RoutingContext ctx, MediaEntity row, Variant variant, Facts facts, ByteRange.Spec spec) {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         String etag = "\"" + facts.sha256() + "\"";
@@ -107,10 +126,10 @@ public class DownloadRoute {
         }
         ByteRange range;
         try {
-            range = ByteRange.parse(request.getHeader("Range"), facts.size());
+            range = spec == null ? null : spec.resolve(facts.size());
         } catch (ProtocolException e) {
             response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + facts.size());
-            Responses.refuse(ctx, e, false);
+            Responses.refuse(ctx, e);
             return;
         }
         long offset = range == null ? 0 : range.start();
@@ -127,7 +146,7 @@ public class DownloadRoute {
         }
         store.send(vertx, response, Keys.of(row.mediaId, variant), offset, length).onFailure(failure -> {
             if (!response.headWritten()) {
-                Responses.refuse(ctx, new ProtocolException(ErrorCode.UNAVAILABLE, "the file cannot be read now"), false);
+                Responses.refuse(ctx, new ProtocolException(ErrorCode.UNAVAILABLE, "the file cannot be read now"));
             } else {
                 response.reset();
             }

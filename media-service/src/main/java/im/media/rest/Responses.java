@@ -1,10 +1,13 @@
 package im.media.rest;
 
+import java.time.Duration;
+
 import org.jboss.logging.Logger;
 
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 import im.protocol.ApiError;
@@ -15,18 +18,29 @@ import im.protocol.ProtocolException;
 /** Refusals of the Vert.x routes, in the same {@code {"error": {"code", "message"}}} shape as {@link im.edge.ErrorMappers}. */
 final class Responses {
     private static final Logger LOG = Logger.getLogger(Responses.class);
-    /** Longest time a refused upload's remaining bytes are read and dropped before the connection is closed. */
-    static final long LINGER_MS = 10_000;
+    /** RST_STREAM error code CANCEL (RFC 9113 §7). */
+    private static final long HTTP2_CANCEL = 0x8;
 
     private Responses() {
     }
 
+    /** Answers {@code failure} with its code's status on a connection that stays open; never a stack trace. */
+    static void refuse(RoutingContext ctx, Throwable failure) {
+        answer(ctx, failure, null);
+    }
+
     /**
-     * Answers {@code failure} with its code's status; never a stack trace.
-     *
-     * @param closeConnection whether the request body may still be arriving: the connection is closed after the answer
+     * Answers {@code failure} at once, whatever part of the request body has arrived, then closes the connection: once the
+     * client has stopped sending, or after {@code linger} at the latest. Closing while body bytes are still arriving makes
+     * the kernel answer with a reset, and clients and proxies (the gateway) may then lose the answer they were about to
+     * read; reading and dropping the rest for a bounded moment lets it reach them without letting a client that keeps
+     * sending hold the connection.
      */
-    static void refuse(RoutingContext ctx, Throwable failure, boolean closeConnection) {
+    static void refuseAndClose(RoutingContext ctx, Throwable failure, Duration linger) {
+        answer(ctx, failure, linger);
+    }
+
+    private static void answer(RoutingContext ctx, Throwable failure, Duration linger) {
         ProtocolException refusal;
         if (failure instanceof ProtocolException p) {
             refusal = p;
@@ -45,33 +59,42 @@ final class Responses {
             return;
         }
         response.setStatusCode(refusal.code().httpStatus()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (closeConnection) {
+        boolean http2 = ctx.request().version() == HttpVersion.HTTP_2;
+        if (linger != null && !http2) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
         }
         String body = JsonCodec.encode(new ApiError.Body(refusal.toApiError()));
         response.end(body).onComplete(done -> {
-            if (closeConnection) {
-                lingerThenClose(ctx);
+            if (linger != null) {
+                lingerThenClose(ctx, linger);
             }
         });
     }
 
-    /**
-     * Closes the connection once the client has stopped sending, or after {@link #LINGER_MS} at the latest. Closing while
-     * body bytes are still arriving makes the kernel answer with a reset, and clients and proxies (the gateway) then lose
-     * the answer they were about to read; reading and dropping the rest for a moment lets the 413 reach them.
-     */
-    private static void lingerThenClose(RoutingContext ctx) {
+    /** On HTTP/2 only the request's stream ends (reset with CANCEL if still sending): the connection carries others. */
+    private static void lingerThenClose(RoutingContext ctx, Duration linger) {
         HttpServerRequest request = ctx.request();
+        boolean http2 = request.version() == HttpVersion.HTTP_2;
         if (request.isEnded()) {
-            request.connection().close();
+            if (!http2) {
+                request.connection().close();
+            }
             return;
         }
-        long timer = ctx.vertx().setTimer(LINGER_MS, id -> request.connection().close());
+        long timer = ctx.vertx().setTimer(Math.max(1, linger.toMillis()), id -> {
+            if (http2) {
+                request.response().reset(HTTP2_CANCEL);
+            } else {
+                request.connection().close();
+            }
+        });
         request.endHandler(v -> {
             ctx.vertx().cancelTimer(timer);
-            request.connection().close();
+            if (!http2) {
+                request.connection().close();
+            }
         });
+        request.exceptionHandler(e -> ctx.vertx().cancelTimer(timer));
         request.resume();
     }
 }

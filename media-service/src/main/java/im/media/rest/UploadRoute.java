@@ -1,6 +1,7 @@
 package im.media.rest;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -20,7 +21,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import im.edge.BearerTokens;
+import im.media.config.MediaConfig;
 import im.media.service.MediaService;
+import im.media.service.UploadLimits;
 import im.media.storage.Stores;
 import im.protocol.ErrorCode;
 import im.protocol.JsonCodec;
@@ -32,6 +35,10 @@ import im.protocol.ProtocolException;
  * runs. Here the file part streams to {@code storage-dir/tmp} with back-pressure while its bytes are counted, and the
  * upload is cut off the moment it passes its type's limit (or the 100 MB ceiling while the type is not known yet).
  * Everything blocking ({@link MediaService#ingest}) runs on a worker thread.
+ * <p>
+ * What the headers decide is decided before a byte of the body is read: the token ({@code UNAUTHORIZED}), the query's
+ * type, a declared length beyond the limit and the per-user limits ({@link UploadLimits}, {@code RATE_LIMITED}). Every
+ * refusal is answered at once; the connection is then closed after at most {@code refusal-linger}.
  */
 @ApplicationScoped
 public class UploadRoute {
@@ -45,12 +52,17 @@ public class UploadRoute {
     private final BearerTokens tokens;
     private final MediaService service;
     private final Stores stores;
+    private final UploadLimits limits;
+    private final MediaConfig.Uploads config;
 
-    UploadRoute(Vertx vertx, BearerTokens tokens, MediaService service, Stores stores) {
+    UploadRoute(Vertx vertx, BearerTokens tokens, MediaService service, Stores stores, UploadLimits limits,
+            MediaConfig config) {
         this.vertx = vertx;
         this.tokens = tokens;
         this.service = service;
         this.stores = stores;
+        this.limits = limits;
+        this.config = config.uploads();
     }
 
     void init(@Observes Router router) {
@@ -62,7 +74,7 @@ public class UploadRoute {
         MessageType queryType = null;
         try {
             String owner = tokens.userOf(request.getHeader(HttpHeaders.AUTHORIZATION));
-            String typeParam = request.getParam("type");
+            String typeParam = Params.query(request, "type");
             if (typeParam != null) {
                 queryType = parseType(typeParam);
             }
@@ -76,48 +88,21 @@ public class UploadRoute {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST,
                         "upload as multipart/form-data with a part named file and a field type");
             }
-            new Upload(ctx, owner, queryType).start();
+            UploadLimits.Slot slot = limits.admit(owner);
+            new Upload(ctx, owner, queryType, slot).start();
         } catch (ProtocolException e) {
             service.refused(queryType, e.code().name());
-            if (!request.isEnded() && !declaredLarge(request)) {
-                drainThenRefuse(ctx, e);
-            } else {
-                Responses.refuse(ctx, e, !request.isEnded());
-            }
+            refuse(ctx, e);
         }
     }
 
-    private static boolean declaredLarge(HttpServerRequest request) {
-        try {
-            String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-            return length != null && Long.parseLong(length.trim()) > MULTIPART_SLACK;
-        } catch (NumberFormatException e) {
-            return true;
+    /** Answers now; if body bytes may still come, they are dropped for at most {@code refusal-linger}, then the connection closes. */
+    private void refuse(RoutingContext ctx, ProtocolException refusal) {
+        if (ctx.request().isEnded()) {
+            Responses.refuse(ctx, refusal);
+        } else {
+            Responses.refuseAndClose(ctx, refusal, config.refusalLinger());
         }
-    }
-
-    /**
-     * Reads and drops a small body before refusing, so the client gets the answer on a connection that stays usable; a
-     * body that turns out larger than {@link #MULTIPART_SLACK} is cut off (answer, then close).
-     */
-    private static void drainThenRefuse(RoutingContext ctx, ProtocolException refusal) {
-        HttpServerRequest request = ctx.request();
-        long[] read = {0};
-        boolean[] answered = {false};
-        request.handler(chunk -> {
-            read[0] += chunk.length();
-            if (read[0] > MULTIPART_SLACK && !answered[0]) {
-                answered[0] = true;
-                Responses.refuse(ctx, refusal, true);
-            }
-        });
-        request.endHandler(v -> {
-            if (!answered[0]) {
-                answered[0] = true;
-                Responses.refuse(ctx, refusal, false);
-            }
-        });
-        request.resume();
     }
 
     private static long parseLength(String value) {
@@ -147,6 +132,7 @@ public class UploadRoute {
         private final RoutingContext ctx;
         private final HttpServerRequest request;
         private final String owner;
+        private final UploadLimits.Slot slot;
         private MessageType type;
         private long limit;
         private boolean sawFile;
@@ -159,11 +145,15 @@ public class UploadRoute {
         private Path tempPath;
         private String fileName;
         private long bytes;
+        private boolean ingesting;
+        private long lastActivity = System.nanoTime();
+        private long watchdog = -1;
 
-        Upload(RoutingContext ctx, String owner, MessageType queryType) {
+        Upload(RoutingContext ctx, String owner, MessageType queryType, UploadLimits.Slot slot) {
             this.ctx = ctx;
             this.request = ctx.request();
             this.owner = owner;
+            this.slot = slot;
             this.type = queryType;
             this.limit = queryType != null ? queryType.maxBytes() : CEILING;
         }
@@ -172,9 +162,29 @@ public class UploadRoute {
             request.setExpectMultipart(true);
             request.uploadHandler(this::onFile);
             request.exceptionHandler(this::abort);
-            ctx.response().closeHandler(v -> abort(null));
+            // the answer sent or the connection gone: the user's slot is free unless a worker still processes the upload
+            ctx.addEndHandler(ended -> {
+                stopWatchdog();
+                if (ended.failed()) {
+                    abort(ended.cause());
+                }
+                if (!ingesting) {
+                    slot.release();
+                }
+            });
+            Duration idle = config.idleTimeout();
+            long idleNanos = idle.toNanos();
+            watchdog = vertx.setPeriodic(Math.max(100, idle.toMillis() / 4), id -> {
+                if (finished || requestEnded) {
+                    stopWatchdog();
+                } else if (System.nanoTime() - lastActivity > idleNanos) {
+                    fail(new ProtocolException(ErrorCode.INVALID_REQUEST,
+                            "the upload stalled: no bytes for " + idle.toSeconds() + " s"));
+                }
+            });
             request.endHandler(v -> {
                 requestEnded = true;
+                stopWatchdog();
                 if (!finished && !sawFile) {
                     fail(new ProtocolException(ErrorCode.INVALID_REQUEST, "a multipart part named file is required"));
                 } else {
@@ -263,7 +273,15 @@ public class UploadRoute {
             return true;
         }
 
+        private void stopWatchdog() {
+            if (watchdog >= 0) {
+                vertx.cancelTimer(watchdog);
+                watchdog = -1;
+            }
+        }
+
         private void onChunk(Buffer chunk) {
+            lastActivity = System.nanoTime();
             if (finished) {
                 return;
             }
@@ -301,10 +319,20 @@ public class UploadRoute {
                 return;
             }
             MessageType uploadType = type;
-            vertx.executeBlocking(() -> service.ingest(tempPath, bytes, uploadType, fileName, owner), false)
-                    .onSuccess(media -> ctx.response().setStatusCode(201)
-                            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(JsonCodec.encode(media)))
-                    .onFailure(failure -> Responses.refuse(ctx, failure, false));
+            String name = fileName;
+            Path temp = tempPath;
+            ingesting = true;
+            vertx.executeBlocking(() -> service.ingest(temp, bytes, uploadType, name, owner), false)
+                    .onComplete(done -> {
+                        ingesting = false;
+                        slot.release();
+                        if (done.succeeded()) {
+                            ctx.response().setStatusCode(201).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                    .end(JsonCodec.encode(done.result()));
+                        } else {
+                            Responses.refuse(ctx, done.cause());
+                        }
+                    });
         }
 
         /** Refuses while the body may still be arriving: answer, then close the connection. */
@@ -322,7 +350,7 @@ public class UploadRoute {
 
         private void refuse(ProtocolException refusal) {
             service.refused(type, refusal.code().name());
-            Responses.refuse(ctx, refusal, !requestEnded);
+            UploadRoute.this.refuse(ctx, refusal);
         }
 
         /** The client went away or the stream broke: nothing to answer, only to clean. */

@@ -14,7 +14,11 @@ public final class FileNames {
     private FileNames() {
     }
 
-    /** The last path segment (either separator), without control or bidi-override characters; {@code file} if empty. */
+    /**
+     * The last path segment (either separator), without control characters (NUL included), bidi overrides, byte-order marks
+     * or unpaired UTF-16 surrogates, which PostgreSQL refuses or JDBC would silently turn into {@code ?}; {@code file} if
+     * nothing is left.
+     */
     public static String clean(String raw) {
         if (raw == null) {
             return "file";
@@ -22,7 +26,9 @@ public final class FileNames {
         int cut = Math.max(raw.lastIndexOf('/'), raw.lastIndexOf('\\'));
         String name = raw.substring(cut + 1);
         StringBuilder out = new StringBuilder(name.length());
-        name.codePoints().filter(c -> !Character.isISOControl(c) && !isBidiControl(c) && c != 0xFEFF)
+        name.codePoints()
+                .filter(c -> !Character.isISOControl(c) && !isBidiControl(c) && c != 0xFEFF
+                        && !(c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE))
                 .forEach(out::appendCodePoint);
         String cleaned = out.toString().strip();
         if (cleaned.isEmpty() || cleaned.equals(".") || cleaned.equals("..")) {

@@ -25,10 +25,10 @@ import im.protocol.ErrorCode;
 import im.protocol.ProtocolException;
 
 /**
- * Thumbnail and large version of an uploaded image (ImageIO with the TwelveMonkeys plugins). Dimensions come from the
- * header first: an image declaring more than {@code max-pixels} is refused undecoded (a decompression bomb,
- * {@code MESSAGE_TOO_LARGE}); others are decoded with source subsampling, so memory stays near the large version's size
- * whatever the original's.
+ * Thumbnail and large version of an uploaded image (ImageIO with the TwelveMonkeys plugins). Dimensions and pixel format
+ * come from the header first: an image declaring more than {@code max-pixels}, or whose decoding could take more than
+ * {@code decode-memory-max} ({@link DecodeMemory}), is refused undecoded (a decompression bomb, {@code MESSAGE_TOO_LARGE});
+ * others are decoded with source subsampling while holding their share of {@code decode-memory-total}.
  */
 @ApplicationScoped
 public class ImageVariants {
@@ -45,14 +45,21 @@ public class ImageVariants {
     public record Result(int width, int height, Path thumbnail, Path large, String mimeType) {}
 
     private final MediaConfig.Images config;
+    private final DecodeBudget budget;
 
     ImageVariants(MediaConfig config) {
         this.config = config.images();
+        this.budget = new DecodeBudget(this.config.decodeMemoryTotal().asLongValue(), this.config.decodeWait());
         ImageIO.setUseCache(false);
         ImageIO.scanForPlugins();
     }
 
-    /** Reads {@code original} and writes its variants into {@code tmpDir}. */
+    /**
+     * Reads {@code original} and writes its variants into {@code tmpDir}. Before a pixel is decoded, the header's size and
+     * pixel format give the memory the decode may take ({@link DecodeMemory}): more than {@code decode-memory-max} is
+     * refused {@code MESSAGE_TOO_LARGE}; otherwise that much of the shared {@link DecodeBudget} is held until the variants
+     * are written.
+     */
     public Result process(Path original, Path tmpDir) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(original.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
@@ -64,7 +71,8 @@ public class ImageVariants {
                 reader.setInput(in, true, true);
                 int width;
                 int height;
-                BufferedImage decoded;
+                int sub;
+                long memory;
                 try {
                     width = reader.getWidth(0);
                     height = reader.getHeight(0);
@@ -75,36 +83,51 @@ public class ImageVariants {
                         throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE, "the image declares " + width + "×"
                                 + height + " pixels, more than " + config.maxPixels() + " allowed");
                     }
-                    int sub = Math.max(1, Math.max(width, height) / Math.max(1, config.largeSize()));
-                    ImageReadParam param = reader.getDefaultReadParam();
-                    param.setSourceSubsampling(sub, sub, 0, 0);
-                    decoded = reader.read(0, param);
+                    sub = Math.max(1, Math.max(width, height) / Math.max(1, config.largeSize()));
+                    memory = DecodeMemory.estimate(reader, width, height, sub);
                 } catch (IOException | RuntimeException e) {
-                    if (e instanceof ProtocolException p) {
-                        throw p;
-                    }
-                    throw unreadable();
+                    throw e instanceof ProtocolException p ? p : unreadable();
                 }
-                boolean alpha = decoded.getColorModel().hasAlpha();
-                BufferedImage large = scale(decoded, width, height, config.largeSize(), alpha);
-                decoded = null;
-                BufferedImage thumbnail = scale(large, width, height, config.thumbnailSize(), alpha);
-                String suffix = alpha ? ".png" : ".jpg";
-                Path largeFile = tmpDir.resolve(UUID.randomUUID() + suffix);
-                Path thumbnailFile = tmpDir.resolve(UUID.randomUUID() + suffix);
-                try {
-                    write(large, alpha, largeFile);
-                    write(thumbnail, alpha, thumbnailFile);
-                } catch (IOException | RuntimeException e) {
-                    Files.deleteIfExists(largeFile);
-                    Files.deleteIfExists(thumbnailFile);
-                    throw e;
+                long max = config.decodeMemoryMax().asLongValue();
+                if (memory > max) {
+                    throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE, "decoding this " + width + "×" + height
+                            + " image would need about " + memory / (1024 * 1024) + " MiB, more than the "
+                            + max / (1024 * 1024) + " MiB allowed");
                 }
-                return new Result(width, height, thumbnailFile, largeFile, alpha ? "image/png" : "image/jpeg");
+                try (DecodeBudget.Share share = budget.acquire(memory)) {
+                    return decodeAndWrite(reader, width, height, sub, tmpDir);
+                }
             } finally {
                 reader.dispose();
             }
         }
+    }
+
+    private Result decodeAndWrite(ImageReader reader, int width, int height, int sub, Path tmpDir) throws IOException {
+        BufferedImage decoded;
+        try {
+            ImageReadParam param = reader.getDefaultReadParam();
+            param.setSourceSubsampling(sub, sub, 0, 0);
+            decoded = reader.read(0, param);
+        } catch (IOException | RuntimeException e) {
+            throw e instanceof ProtocolException p ? p : unreadable();
+        }
+        boolean alpha = decoded.getColorModel().hasAlpha();
+        BufferedImage large = scale(decoded, width, height, config.largeSize(), alpha);
+        decoded = null;
+        BufferedImage thumbnail = scale(large, width, height, config.thumbnailSize(), alpha);
+        String suffix = alpha ? ".png" : ".jpg";
+        Path largeFile = tmpDir.resolve(UUID.randomUUID() + suffix);
+        Path thumbnailFile = tmpDir.resolve(UUID.randomUUID() + suffix);
+        try {
+            write(large, alpha, largeFile);
+            write(thumbnail, alpha, thumbnailFile);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(largeFile);
+            Files.deleteIfExists(thumbnailFile);
+            throw e;
+        }
+        return new Result(width, height, thumbnailFile, largeFile, alpha ? "image/png" : "image/jpeg");
     }
 
     private static ProtocolException unreadable() {

@@ -18,6 +18,15 @@ class FileNamesTest {
     }
 
     @Test
+    void clean_dropsUnpairedSurrogates_keepsPairs() {
+        assertThat(FileNames.clean("a\uD800b\uDC00c.txt")).isEqualTo("abc.txt");
+        assertThat(FileNames.clean("\uD83D\uDE00.png")).isEqualTo("\uD83D\uDE00.png");
+        assertThat(FileNames.clean("\uD800")).isEqualTo("file");
+        String cut = FileNames.clean("x".repeat(254) + "\uD83D\uDE00");
+        assertThat(cut).hasSize(254);
+    }
+
+    @Test
     void contentDisposition_quotesSafely_andEncodesUtf8() {
         assertThat(FileNames.contentDisposition(false, "notes è \"q\".txt"))
                 .isEqualTo("attachment; filename=\"notes _ _q_.txt\"; filename*=UTF-8''notes%20%C3%A8%20%22q%22.txt");

@@ -1,0 +1,81 @@
+package im.media.service;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+
+import im.media.config.MediaConfig;
+import im.protocol.ErrorCode;
+import im.protocol.ProtocolException;
+
+/**
+ * Per-user admission of uploads, decided from the headers before a byte of the body is read: at most
+ * {@code max-concurrent-per-user} in flight and {@code per-minute} started (Bucket4j token bucket; idle buckets expire).
+ * Beyond either: {@code RATE_LIMITED}.
+ */
+@ApplicationScoped
+public class UploadLimits {
+
+    /** An admitted upload's place; closing it (once, from wherever the upload ends) frees it. */
+    public interface Slot {
+        void release();
+    }
+
+    private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2)).build();
+    private final MediaConfig.Uploads config;
+
+    UploadLimits(MediaConfig config) {
+        this.config = config.uploads();
+    }
+
+    /** Admits one more upload of {@code userId}, or refuses it with {@code RATE_LIMITED}. */
+    public Slot admit(String userId) {
+        int max = config.maxConcurrentPerUser();
+        boolean[] admitted = {false};
+        inFlight.compute(userId, (user, count) -> {
+            int current = count == null ? 0 : count;
+            if (current >= max) {
+                return count;
+            }
+            admitted[0] = true;
+            return current + 1;
+        });
+        if (!admitted[0]) {
+            throw new ProtocolException(ErrorCode.RATE_LIMITED,
+                    "at most " + max + " uploads per user may be in flight at once");
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        Slot slot = () -> {
+            if (released.compareAndSet(false, true)) {
+                inFlight.computeIfPresent(userId, (user, count) -> count <= 1 ? null : count - 1);
+            }
+        };
+        if (!buckets.get(userId, user -> newBucket()).tryConsume(1)) {
+            slot.release();
+            throw new ProtocolException(ErrorCode.RATE_LIMITED,
+                    "at most " + config.perMinute() + " uploads per user per minute");
+        }
+        return slot;
+    }
+
+    /** Uploads of {@code userId} in flight now. */
+    public int inFlight(String userId) {
+        return inFlight.getOrDefault(userId, 0);
+    }
+
+    private Bucket newBucket() {
+        int perMinute = Math.max(1, config.perMinute());
+        return Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+                .build();
+    }
+}
