@@ -133,6 +133,20 @@ class GatewayInputTest {
         }
     }
 
+    /** Found by GatewayFuzzTest: a binary frame was dropped without an answer (under websockets-next). */
+    @Test
+    void aBinaryFrame_getsAnErrorFrame_andTheSessionGoesOn() throws Exception {
+        try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+                Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("binary"))))) {
+            ws.sendFrame(0x82, "{\"op\":\"ping\",\"id\":\"b\"}".getBytes(StandardCharsets.UTF_8));
+            ws.sendText("{\"op\":\"ping\",\"id\":\"after\"}");
+            im.testkit.RawWebSocket.Outcome outcome = ws.readUntil(text -> text.contains("\"after\""));
+            assertThat(outcome.closeCode()).isZero();
+            assertThat(outcome.texts()).anySatisfy(text -> assertThat(JsonCodec.tree(text).path("error").path("code")
+                    .asText()).isEqualTo("INVALID_REQUEST"));
+        }
+    }
+
     /** Found by GatewayFuzzTest: a token whose name breaks the rules closed the socket naming INVALID_REQUEST. */
     @Test
     void aTokenWithAnInvalidName_isUnauthorized() {
