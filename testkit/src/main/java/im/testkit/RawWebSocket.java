@@ -102,9 +102,22 @@ public final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * Sends one masked frame whose first byte is {@code firstByte} (FIN, RSV bits and opcode, as given: reserved opcodes
+     * and bits included) with this payload.
+     */
+    public void sendFrame(int firstByte, byte[] payload) throws IOException {
+        writeFrame(firstByte, payload);
+        out.flush();
+    }
+
     private void writeFrame(boolean fin, int opcode, byte[] payload) throws IOException {
+        writeFrame((fin ? 0x80 : 0) | opcode, payload);
+    }
+
+    private void writeFrame(int firstByte, byte[] payload) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write((fin ? 0x80 : 0) | opcode);
+        frame.write(firstByte);
         if (payload.length < 126) {
             frame.write(0x80 | payload.length);
         } else if (payload.length < 65536) {
