@@ -147,6 +147,18 @@ class GatewayInputTest {
         }
     }
 
+    /** Found by GatewayFuzzTest: a reserved opcode or a continuation of nothing closed with 1009 (message too big). */
+    @Test
+    void aFrameTheRfcForbids_closesWith1002() throws Exception {
+        for (int firstByte : new int[]{0x83, 0x80}) {
+            try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+                    Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("rfc"))))) {
+                ws.sendFrame(firstByte, "{\"op\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
+                assertThat(ws.readUntil(text -> false).closeCode()).as("first byte %x", firstByte).isIn(1002, -1);
+            }
+        }
+    }
+
     /** Found by GatewayFuzzTest: a token whose name breaks the rules closed the socket naming INVALID_REQUEST. */
     @Test
     void aTokenWithAnInvalidName_isUnauthorized() {
