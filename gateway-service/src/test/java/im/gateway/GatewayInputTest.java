@@ -119,6 +119,59 @@ class GatewayInputTest {
         }
     }
 
+    /**
+     * Found by GatewayFuzzTest: a message over 1 MiB sent in fragments (as java.net.http and some browsers send large
+     * messages) overflowed Vert.x's message buffer and websockets-next closed the connection with 1011, not 1009.
+     */
+    @Test
+    void aMessageOverOneMebibyte_inFragments_closesWith1009() throws Exception {
+        try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+                Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("frag"))))) {
+            ws.sendFragmented(sendFrame("frag", "{\"type\":\"text\",\"text\":\"" + "y".repeat(1100 * 1024) + "\"}", ""),
+                    16 * 1024);
+            assertThat(ws.readUntil(text -> false).closeCode()).isEqualTo(1009);
+        }
+    }
+
+    /** Found by GatewayFuzzTest: a binary frame was dropped without an answer (under websockets-next). */
+    @Test
+    void aBinaryFrame_getsAnErrorFrame_andTheSessionGoesOn() throws Exception {
+        try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+                Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("binary"))))) {
+            ws.sendFrame(0x82, "{\"op\":\"ping\",\"id\":\"b\"}".getBytes(StandardCharsets.UTF_8));
+            ws.sendText("{\"op\":\"ping\",\"id\":\"after\"}");
+            im.testkit.RawWebSocket.Outcome outcome = ws.readUntil(text -> text.contains("\"after\""));
+            assertThat(outcome.closeCode()).isZero();
+            assertThat(outcome.texts()).anySatisfy(text -> assertThat(JsonCodec.tree(text).path("error").path("code")
+                    .asText()).isEqualTo("INVALID_REQUEST"));
+        }
+    }
+
+    /** Found by GatewayFuzzTest: a reserved opcode or a continuation of nothing closed with 1009 (message too big). */
+    @Test
+    void aFrameTheRfcForbids_closesWith1002() throws Exception {
+        for (int firstByte : new int[]{0x83, 0x80}) {
+            try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+                    Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("rfc"))))) {
+                ws.sendFrame(firstByte, "{\"op\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
+                assertThat(ws.readUntil(text -> false).closeCode()).as("first byte %x", firstByte).isIn(1002, -1);
+            }
+        }
+    }
+
+    /** Found by GatewayFuzzTest: a token whose name breaks the rules closed the socket naming INVALID_REQUEST. */
+    @Test
+    void aTokenWithAnInvalidName_isUnauthorized() {
+        String token = Tokens.sign(Tokens.DEV_SECRET, uniqueUser("named"), "n".repeat(300), Duration.ofHours(1), false);
+        try (WsClient ws = WsClient.connect(url.toString(), token)) {
+            assertThat(ws.awaitClosed()).isEqualTo(4401);
+            assertThat(ws.frames().get(0).get("error").get("code").asText()).isEqualTo("UNAUTHORIZED");
+        }
+        io.restassured.RestAssured.given().baseUri(url.toString()).auth().oauth2(token).contentType("application/json")
+                .body("{}").post("/v1/messages").then().statusCode(401)
+                .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+    }
+
     @Test
     void roomsPerSession_areBounded() {
         try (WsClient ws = connect(uniqueUser("roomer"))) {

@@ -145,4 +145,24 @@ class GatewayRestTest {
                 .body("checks.find { it.name == 'kafka-pipelines' }.data.membership",
                         org.hamcrest.Matchers.startsWith("RUNNING")));
     }
+
+    /**
+     * Found by GatewayFuzzTest: refusals were written with the record's toString when the client accepted text, and
+     * bodies of the wrong shape got Quarkus' own error format or an empty 400.
+     */
+    @Test
+    void everyRefusal_isTheContractsJson_whateverTheRequest() {
+        String alice = uniqueUser("alice");
+        given().auth().oauth2(Tokens.user(alice)).contentType(ContentType.JSON).accept("text/plain")
+                .body(Map.of("to", Map.of("type", "peer", "id", alice), "message", Map.of("type", "text", "text", "me")))
+                .post("/v1/messages").then().statusCode(400).contentType(ContentType.JSON)
+                .body("error.code", equalTo("SEND_TO_SELF"));
+        given().auth().oauth2(Tokens.user(alice)).accept("text/html").get("/v1/groups/nope/members")
+                .then().contentType(ContentType.JSON).body("error.code", notNullValue());
+        for (String body : List.of("true", "[]", "{\"to\":{\"type\":\"peer\",\"id\":\"bob\"},\"message\":[]}",
+                "{\"to\":{\"type\":\"peer\",\"id\":\"bob\"},\"message\":{\"type\":\"sticker\"}}")) {
+            given().auth().oauth2(Tokens.user(alice)).contentType(ContentType.JSON).body(body).post("/v1/messages")
+                    .then().statusCode(400).contentType(ContentType.JSON).body("error.code", equalTo("INVALID_REQUEST"));
+        }
+    }
 }

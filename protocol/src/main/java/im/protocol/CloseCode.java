@@ -9,6 +9,10 @@ public enum CloseCode {
     NORMAL(1000, null),
     /** The gateway node is shutting down: reconnect (to another node). */
     SHUTDOWN(1001, ServerFrames.SHUTDOWN),
+    /** A frame RFC 6455 forbids (reserved bits or opcode, a continuation of nothing): the client is broken. */
+    PROTOCOL_ERROR(1002, null),
+    /** A text frame that is not UTF-8. */
+    INVALID_PAYLOAD(1007, null),
     /** A frame larger than 1 MiB: it is not read. */
     TOO_BIG(1009, null),
     /** The session cannot keep up with what it is sent. */

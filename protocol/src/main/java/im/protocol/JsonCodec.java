@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
  * The one JSON codec of the contract: nulls are left out, unknown fields are ignored (newer producers may add fields), and
  * unreadable input is a {@link ErrorCode#INVALID_REQUEST}, never a parser stack trace. What it reads is held to what
  * storage and every consumer accept ({@link #strictness()}): no NUL or unpaired surrogate in any string, no null inside
- * any list.
+ * any list, no nesting deeper than {@link Limits#JSON_MAX_DEPTH}.
  */
 public final class JsonCodec {
     private static final ObjectMapper MAPPER = configure(JsonMapper.builder()
@@ -48,10 +48,16 @@ public final class JsonCodec {
         return module;
     }
 
-    /** Applies {@link #strictness()} and refuses null elements inside lists, arrays and maps. */
+    /**
+     * Applies {@link #strictness()}, refuses null elements inside lists, arrays and maps, and bounds nesting to
+     * {@link Limits#JSON_MAX_DEPTH}: a message holds combined messages, each read by its own deserializer, so without a
+     * bound a deep enough frame or record overflows the reading thread's stack instead of being refused.
+     */
     public static <M extends ObjectMapper> M configure(M mapper) {
         mapper.registerModule(strictness());
         mapper.setDefaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL));
+        mapper.getFactory().setStreamReadConstraints(mapper.getFactory().streamReadConstraints().rebuild()
+                .maxNestingDepth(Limits.JSON_MAX_DEPTH).build());
         return mapper;
     }
 

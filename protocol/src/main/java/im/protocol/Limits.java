@@ -28,6 +28,11 @@ public final class Limits {
     public static final int AUDIO_MAX_SECONDS = 300;
     /** Upper bound of a whole message's JSON, whatever its type: keeps Kafka records and frames small. */
     public static final int MESSAGE_JSON_MAX_BYTES = 64 * 1024;
+    /**
+     * Deepest nesting of objects and arrays in any JSON the contract reads: ample for combined messages inside combined
+     * messages, and far from what overflows a reading thread's stack (each combine level is read recursively).
+     */
+    public static final int JSON_MAX_DEPTH = 64;
     /** Largest frame a client may send over the WebSocket. */
     public static final int FRAME_MAX_BYTES = 96 * 1024;
     /** Default client send rate, messages per second, for every type but barrage. */

@@ -96,4 +96,22 @@ class JsonCodecTest {
         assertThat(earlier).isLessThan(later);
         assertThat(MessageIds.timestampOf(later)).isEqualTo(2_000);
     }
+
+    /** Found by GatewayFuzzTest: 400 nested combines overflowed the event loop's stack and the socket closed with 1011. */
+    @Test
+    void deeplyNestedCombines_areRefused_insteadOfOverflowingTheStack() {
+        String combine = "{\"type\":\"combine\",\"title\":\"t\",\"messages\":[";
+        String deep = "{\"op\":\"send\",\"id\":\"deep\",\"message\":" + combine.repeat(2_000)
+                + "{\"type\":\"text\",\"text\":\"x\"}" + "]}".repeat(2_000) + "}";
+
+        assertThatThrownBy(() -> JsonCodec.decode(deep, ClientFrame.class))
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST))
+                .hasMessageContaining("nesting depth");
+        assertThat(JsonCodec.requestIdOf(deep)).isEqualTo("deep");
+
+        String nested = "{\"op\":\"send\",\"message\":" + combine.repeat(20) + "{\"type\":\"text\",\"text\":\"x\"}"
+                + "]}".repeat(20) + "}";
+        assertThat(JsonCodec.decode(nested, ClientFrame.class).message().messages()).hasSize(1);
+    }
 }

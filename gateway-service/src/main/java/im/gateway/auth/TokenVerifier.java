@@ -80,7 +80,12 @@ public class TokenVerifier {
             throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the token's sub is not a valid userId");
         }
         String name = jwt.getClaim("name");
-        Ids.requireName(name);
+        try {
+            Ids.requireName(name);
+        } catch (ProtocolException e) {
+            // the token is what is wrong, not a request: 4401 on the WebSocket, 401 over REST (PROTOCOL.md)
+            throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the token's name is not a valid userName");
+        }
         return new UserPrincipal(userId, name, jwt.getExpirationTime() * 1000, jwt.getGroups().contains("admin"));
     }
 

@@ -98,8 +98,15 @@ public class WebSocketEndpoint {
         socket.closeHandler(closed -> session.closedByPeer());
         socket.exceptionHandler(failure -> {
             LOG.debugf("session %s: %s", session.id(), failure.toString());
-            // a frame, or a fragmented message, over the limit: it is not read, and the connection ends with 1009
-            if (failure instanceof CorruptedWebSocketFrameException || failure instanceof IllegalStateException) {
+            // a frame, or a fragmented message, over the limit: it is not read, and the connection ends with 1009; a frame
+            // Netty cannot read for another reason ends it with the code Netty names (a reserved opcode is no size problem)
+            if (failure instanceof CorruptedWebSocketFrameException corrupted) {
+                session.close(switch (corrupted.closeStatus().code()) {
+                    case 1007 -> CloseCode.INVALID_PAYLOAD;
+                    case 1009 -> CloseCode.TOO_BIG;
+                    default -> CloseCode.PROTOCOL_ERROR;
+                });
+            } else if (failure instanceof IllegalStateException) {
                 session.close(CloseCode.TOO_BIG);
             }
         });

@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import im.gateway.auth.TokenVerifier;
@@ -30,7 +31,8 @@ public class MessageResource {
     public CompletionStage<Response> send(SendRequest request) {
         return sendService.send(tokens.verifyBearer(authorization), request, null, null).thenApply(ack -> {
             int status = ack.isSuccess() ? 200 : ErrorCode.valueOf(ack.error().code()).httpStatus();
-            return Response.status(status).entity(ack).build();
+            // JSON whatever the request accepts: an ack, like the WebSocket's
+            return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(ack).build();
         });
     }
 }
