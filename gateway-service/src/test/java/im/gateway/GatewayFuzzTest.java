@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.awaitility.Awaitility;
@@ -48,6 +49,7 @@ import io.quarkus.test.junit.QuarkusTest;
 
 import im.protocol.Envelope;
 import im.protocol.JsonCodec;
+import im.protocol.Membership;
 import im.protocol.MessageClass;
 import im.protocol.MessageRules;
 import im.protocol.ProtocolException;
@@ -60,6 +62,7 @@ import im.testkit.KafkaResource;
 import im.testkit.RawRequests;
 import im.testkit.RawWebSocket;
 import im.testkit.Tokens;
+import im.testkit.TopicProbe;
 
 /**
  * Property-based fuzzing of the gateway's edge (issue 9): well-formed frames and REST bodies of the contract, then
@@ -75,7 +78,8 @@ import im.testkit.Tokens;
  * <li>the opening handshake with any token ends open, or in an {@code error} frame naming {@code UNAUTHORIZED} or
  * {@code TOKEN_EXPIRED} and close code 4401;
  * <li>every record the gateway wrote for the fuzzing users passes the checks routing and history apply to it;
- * <li>REST answers are never 5xx (but 503 {@code UNAVAILABLE} for history's and media's paths and media messages: those
+ * <li>REST answers are never 5xx (but 503 {@code UNAVAILABLE} for history's and media's paths, group creation (claimed in
+ * history) and media messages: those
  * services do not run in these tests) and every refusal is {@code {"error": {"code", "message"}}} with a catalogued code
  * and that code's status.
  * </ul>
@@ -647,14 +651,21 @@ class GatewayFuzzTest {
         }
     }
 
+    /**
+     * The fuzz world's group, written to im.membership as the gateway writes a group once history granted its claim
+     * (history-service does not run in these tests), then awaited until this node's view holds it.
+     */
     private void createGroup(FuzzShapes.World world) {
         RawRequests http = RawRequests.of(url.toString());
-        String body = JsonCodec.encode(Map.of("groupId", world.group(), "name", "fuzz",
-                "members", world.users().subList(1, world.users().size())));
-        RawRequests.Answer created = http.send("POST", "/v1/groups", Map.of("Authorization", "Bearer "
-                + Tokens.user(world.users().get(0)), "Content-Type", "application/json"),
-                body.getBytes(StandardCharsets.UTF_8));
-        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        String servers = EmbeddedKafka.shared().bootstrapServers();
+        long now = System.currentTimeMillis();
+        TopicProbe.produce(servers, new ProducerRecord<>(Topics.MEMBERSHIP, Membership.groupKey(world.group()),
+                JsonCodec.encode(new Membership(1, Membership.KIND_GROUP, world.group(), null, "fuzz",
+                        world.users().get(0), now))));
+        for (String user : world.users()) {
+            TopicProbe.produce(servers, new ProducerRecord<>(Topics.MEMBERSHIP, Membership.memberKey(world.group(), user),
+                    JsonCodec.encode(new Membership(1, Membership.KIND_MEMBER, world.group(), user, null, null, now))));
+        }
         for (String user : world.users()) {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> http.send("GET", "/v1/groups/" + world.group()
                     + "/members", Map.of("Authorization", "Bearer " + Tokens.user(user)), null).status() == 200);
@@ -857,6 +868,7 @@ class GatewayFuzzTest {
                 method = "POST";
                 target = "/v1/groups";
                 body = shapes.createGroup();
+                unavailable = true; // a group id is claimed in history, which does not run here
             }
             case 5 -> {
                 method = "GET";

@@ -214,9 +214,10 @@ public class MessageConsumer {
 
     /** Hands the deliveries to the producer; the poll completes when Kafka has them all. */
     private void deliver(List<Router.Target> targets, List<CompletableFuture<?>> sends) {
+        String messageJson = targets.isEmpty() ? null : DeliveryJson.message(targets.get(0).delivery());
         for (Router.Target target : targets) {
             sends.add(deliveries.send(new ProducerRecord<>(Topics.DELIVERIES, target.slot(), target.nodeId(),
-                    JsonCodec.encodeBytes(target.delivery()))));
+                    DeliveryJson.write(target.delivery(), messageJson))));
             deliveriesWritten.increment();
         }
     }
