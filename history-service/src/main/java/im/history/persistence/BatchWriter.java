@@ -109,13 +109,22 @@ public class BatchWriter {
         if (records.isEmpty()) {
             return 0;
         }
-        // one statement cannot see its own rows: a clientMsgId twice in one batch keeps its first write
-        Set<String> retryKeys = new HashSet<>();
+        // one statement cannot see its own rows: a clientMsgId twice in one batch within the window keeps its first
+        // write; outside the window it is a new message, as it is across batches (a replay decides as the first pass)
+        long window = config.dedupeWindow().toMillis();
+        Map<String, List<Long>> kept = new HashMap<>();
         List<Stamped> batch = new ArrayList<>(records.size());
         for (Stamped record : records) {
             Envelope envelope = record.envelope();
-            if (envelope.clientMsgId() == null
-                    || retryKeys.add(record.key().value() + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId())) {
+            if (envelope.clientMsgId() == null) {
+                batch.add(record);
+                continue;
+            }
+            List<Long> sentAt = kept.computeIfAbsent(
+                    record.key().value() + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId(),
+                    k -> new ArrayList<>(1));
+            if (sentAt.stream().noneMatch(t -> Math.abs(t - envelope.timestamp()) <= window)) {
+                sentAt.add(envelope.timestamp());
                 batch.add(record);
             }
         }
