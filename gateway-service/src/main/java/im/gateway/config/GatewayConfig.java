@@ -56,6 +56,20 @@ public interface GatewayConfig {
     @WithDefault("10s")
     Duration retryCheckWindow();
 
+    /**
+     * How many sends with a clientMsgId of one session are checked against history in its first
+     * {@link #retryCheckWindow()} (an SDK resends its outbox first; later sends are new).
+     */
+    @WithDefault("64")
+    int retryCheckSends();
+
+    /**
+     * Most retry checks this node has in flight at once; a send past it is written without the check (history still stores
+     * a retry once and keeps its second id as an alias), so a busy history never holds back sends.
+     */
+    @WithDefault("256")
+    int retryChecksInFlight();
+
     /** How long to wait for Kafka to acknowledge a write before answering UNAVAILABLE. */
     @WithDefault("10s")
     Duration produceTimeout();

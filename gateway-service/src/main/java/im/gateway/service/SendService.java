@@ -2,6 +2,7 @@ package im.gateway.service;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PostConstruct;
@@ -50,6 +51,7 @@ import im.protocol.ServerFrames.Ack;
 @ApplicationScoped
 public class SendService {
     private static final Logger LOG = Logger.getLogger(SendService.class);
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     @Inject
     GatewayConfig config;
@@ -76,6 +78,7 @@ public class SendService {
     HistoryLookup history;
 
     private Cache<String, CompletableFuture<Ack>> recent;
+    private Semaphore retryChecks;
 
     private Counter deduplicated;
     private Counter unavailable;
@@ -85,6 +88,7 @@ public class SendService {
     @PostConstruct
     void init() {
         recent = Caffeine.newBuilder().expireAfterWrite(config.dedupeWindow()).maximumSize(config.dedupeMemory()).build();
+        retryChecks = new Semaphore(config.retryChecksInFlight());
         deduplicated = metrics.counter("im.gateway.send.deduplicated");
         unavailable = metrics.counter("im.gateway.send.unavailable");
         ackedReliable = metrics.counter("im.gateway.send.acked", "class", MessageClass.RELIABLE.name());
@@ -109,88 +113,91 @@ public class SendService {
         // a send over REST, or in the first moments of a session (a client resending what it sent before it reconnected),
         // may retry a clientMsgId written through another node or before a restart: history knows its first ack
         boolean mayRetryElsewhere = checked.clientMsgId() != null && (session == null
-                || System.currentTimeMillis() - session.openedAt() < config.retryCheckWindow().toMillis());
-        if (session == null) {
-            return lookup
-                    ? lookupAndWrite(user, checked, requestId, mayRetryElsewhere)
-                    : write(user, checked, requestId, mayRetryElsewhere);
-        }
-        // a session's messages are written in the order it sent them: a look-up holds back the sends after it
+                || session.mayCheckRetry(config.retryCheckWindow().toMillis(), config.retryCheckSends()));
+        // a session's messages are handed to the producer in the order it sent them (the producer keeps that order); the
+        // look-ups a send may need (its media, history for a possible retry) start at once, in parallel with the sends
+        // before it, and only the hand-over waits for its turn
         CompletableFuture<Void> handedOver = new CompletableFuture<>();
-        CompletableFuture<Void> previous = session.sendOrder(handedOver);
-        if (previous.isDone() && !lookup && !mayRetryElsewhere) {
-            CompletableFuture<Ack> ack = write(user, checked, requestId, false);
-            handedOver.complete(null);
-            return ack;
-        }
-        return previous.thenCompose(ready -> {
-            CompletableFuture<Ack> ack = lookup
-                    ? lookupAndWrite(user, checked, requestId, mayRetryElsewhere)
-                    : write(user, checked, requestId, mayRetryElsewhere);
-            ack.whenComplete((done, failure) -> handedOver.complete(null));
-            return ack;
-        });
-    }
-
-    /** Fills a media message from its upload, then writes it. */
-    private CompletableFuture<Ack> lookupAndWrite(UserPrincipal user, Envelope checked, String requestId,
-            boolean mayRetryElsewhere) {
-        return mediaLookup.fill(user.userId(), checked.message())
-                .thenCompose(content -> write(user, checked.withMessage(content), requestId, mayRetryElsewhere))
-                .exceptionally(failure -> {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause()
-                            : failure;
-                    if (cause instanceof ProtocolException e) {
-                        return refused(e, requestId).join();
-                    }
-                    LOG.warnf("media message not sent: %s", cause.toString());
-                    return Ack.failed(requestId, ApiError.of(ErrorCode.INTERNAL, null));
-                });
+        CompletableFuture<Void> previous = session == null ? DONE : session.sendOrder(handedOver);
+        return write(user, checked, lookup, requestId, mayRetryElsewhere, previous, handedOver);
     }
 
     /**
-     * Encodes and produces a checked message, answering a clientMsgId retry with the first write's ack: from this node's
-     * memory, or, when {@code mayRetryElsewhere}, from history (a first write through another node or before a restart).
+     * Produces a checked message once the sends before it are handed over, answering a clientMsgId retry with the first
+     * write's ack: from this node's memory, or, when {@code mayRetryElsewhere}, from history (a first write through
+     * another node or before a restart). Completes {@code handedOver} once the record is with the producer, or once it is
+     * clear that it will not be.
      */
-    private CompletableFuture<Ack> write(UserPrincipal user, Envelope envelope, String requestId,
-            boolean mayRetryElsewhere) {
-        byte[] json = JsonCodec.encodeBytes(envelope);
-        if (json.length > Limits.MESSAGE_JSON_MAX_BYTES) {
-            return refused(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
-                    "a message is limited to " + Limits.MESSAGE_JSON_MAX_BYTES + " bytes of JSON"), requestId);
+    private CompletableFuture<Ack> write(UserPrincipal user, Envelope checked, boolean lookup, String requestId,
+            boolean mayRetryElsewhere, CompletableFuture<Void> previous, CompletableFuture<Void> handedOver) {
+        String dedupeKey = checked.clientMsgId() == null
+                ? null
+                : user.userId() + '\n' + checked.conversationKey() + '\n' + checked.clientMsgId();
+        CompletableFuture<Ack> mine = null;
+        if (dedupeKey != null) {
+            mine = new CompletableFuture<>();
+            CompletableFuture<Ack> first = recent.asMap().putIfAbsent(dedupeKey, mine);
+            if (first != null) {
+                handedOver.complete(null);
+                deduplicated.increment();
+                return answer(first, requestId);
+            }
         }
-        if (envelope.clientMsgId() == null) {
-            return answer(produce(envelope, json), requestId);
-        }
-        String dedupeKey = user.userId() + '\n' + envelope.conversationKey() + '\n' + envelope.clientMsgId();
-        CompletableFuture<Ack> mine = new CompletableFuture<>();
-        CompletableFuture<Ack> first = recent.asMap().putIfAbsent(dedupeKey, mine);
-        if (first != null) {
-            deduplicated.increment();
-            return answer(first, requestId);
-        }
-        // the entry follows the real outcome of the write, not the client's patience: a retry after a timeout waits for
-        // the first write instead of writing again; only a write Kafka refused is forgotten, so it can be retried
-        CompletableFuture<Ack> outcome = !mayRetryElsewhere
-                ? produce(envelope, json)
-                : history.sent(envelope.conversationKey(), user.userId(), envelope.clientMsgId())
+        CompletableFuture<Envelope> filled = lookup
+                ? mediaLookup.fill(user.userId(), checked.message()).thenApply(checked::withMessage)
+                : CompletableFuture.completedFuture(checked);
+        boolean check = mayRetryElsewhere && dedupeKey != null && retryChecks.tryAcquire();
+        CompletableFuture<HistoryLookup.Stored> firstWrite = !check
+                ? CompletableFuture.completedFuture(null)
+                : history.sent(checked.conversationKey(), user.userId(), checked.clientMsgId())
                         .exceptionally(unreachable -> null)
-                        .thenCompose(stored -> {
-                            if (stored == null) {
-                                return produce(envelope, json);
-                            }
+                        .whenComplete((stored, failure) -> retryChecks.release());
+        CompletableFuture<Ack> outcome = previous.thenCompose(ready -> firstWrite)
+                .thenCompose(stored -> filled.handle((envelope, failure) -> {
+                    try {
+                        if (failure != null) {
+                            return notFilled(failure, requestId);
+                        }
+                        if (stored != null) {
                             deduplicated.increment();
                             return CompletableFuture.completedFuture(Ack.success(null, stored.messageId(),
                                     stored.orderKey(), stored.sentAt()));
-                        });
+                        }
+                        byte[] json = JsonCodec.encodeBytes(envelope);
+                        if (json.length > Limits.MESSAGE_JSON_MAX_BYTES) {
+                            return refused(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE, "a message is limited to "
+                                    + Limits.MESSAGE_JSON_MAX_BYTES + " bytes of JSON"), requestId);
+                        }
+                        return produce(envelope, json);
+                    } finally {
+                        handedOver.complete(null);
+                    }
+                })).thenCompose(ack -> ack);
+        if (mine == null) {
+            return answer(outcome, requestId);
+        }
+        // the entry follows the real outcome of the write, not the client's patience: a retry after a timeout waits for
+        // the first write instead of writing again; only a write that failed is forgotten, so it can be retried
+        CompletableFuture<Ack> remembered = mine;
         outcome.whenComplete((ack, failure) -> {
-            if (!ack.isSuccess()) {
-                recent.asMap().remove(dedupeKey, mine);
+            if (failure != null || !ack.isSuccess()) {
+                recent.asMap().remove(dedupeKey, remembered);
             }
-            mine.complete(ack);
+            remembered.complete(failure != null ? Ack.failed(requestId, ApiError.of(ErrorCode.INTERNAL, null)) : ack);
         });
         return answer(mine, requestId);
+    }
+
+    /** The ack of a media message whose upload could not fill it. */
+    private CompletableFuture<Ack> notFilled(Throwable failure, String requestId) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        if (cause instanceof ProtocolException e) {
+            return refused(e, requestId);
+        }
+        LOG.warnf("media message not sent: %s", cause.toString());
+        return CompletableFuture.completedFuture(Ack.failed(requestId, ApiError.of(ErrorCode.INTERNAL, null)));
     }
 
     private CompletableFuture<Ack> refused(ProtocolException e, String requestId) {

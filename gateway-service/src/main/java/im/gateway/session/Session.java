@@ -4,6 +4,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -27,6 +28,7 @@ public final class Session {
 
     private final String id;
     private final long openedAt = System.currentTimeMillis();
+    private final AtomicInteger retryChecks = new AtomicInteger();
     private final Vertx vertx;
     private final ServerWebSocket socket;
     private final Outbox outbox;
@@ -62,6 +64,15 @@ public final class Session {
     /** When the session was opened, epoch milliseconds. */
     public long openedAt() {
         return openedAt;
+    }
+
+    /**
+     * Whether a send of this session may still be checked against history as a possible retry: in its first
+     * {@code window} milliseconds, and for its first {@code sends} sends with a clientMsgId (a client resends its outbox
+     * right after it reconnects, not a stream of new messages).
+     */
+    public boolean mayCheckRetry(long window, int sends) {
+        return System.currentTimeMillis() - openedAt < window && retryChecks.getAndIncrement() < sends;
     }
 
     public String userId() {
