@@ -1,9 +1,11 @@
 package im.gateway.service;
 
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -32,7 +34,8 @@ public class MediaLookup {
     /** {@code content} filled from the upload it names, or a refusal ({@link ProtocolException}) as the future's failure. */
     public CompletableFuture<MessageContent> fill(String senderId, MessageContent content) {
         String mediaId = content.mediaId();
-        HttpRequest lookup = HttpRequest.newBuilder(URI.create(config.mediaUrl() + "/v1/internal/media/" + mediaId))
+        HttpRequest lookup = HttpRequest.newBuilder(URI.create(config.mediaUrl() + "/v1/internal/media/"
+                + URLEncoder.encode(mediaId, StandardCharsets.UTF_8)))
                 .timeout(Duration.ofSeconds(5)).build();
         return HTTP.sendAsync(lookup, HttpResponse.BodyHandlers.ofString()).handle((answer, failure) -> {
             if (failure != null || (answer.statusCode() != 200 && answer.statusCode() != 404)) {

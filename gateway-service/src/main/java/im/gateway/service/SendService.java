@@ -2,8 +2,10 @@ package im.gateway.service;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -119,7 +121,8 @@ public class SendService {
         // before it, and only the hand-over waits for its turn
         CompletableFuture<Void> handedOver = new CompletableFuture<>();
         CompletableFuture<Void> previous = session == null ? DONE : session.sendOrder(handedOver);
-        return write(user, checked, lookup, requestId, mayRetryElsewhere, previous, handedOver);
+        return write(user, checked, lookup, requestId, mayRetryElsewhere, previous, handedOver,
+                session == null ? null : session.context());
     }
 
     /**
@@ -129,7 +132,8 @@ public class SendService {
      * clear that it will not be.
      */
     private CompletableFuture<Ack> write(UserPrincipal user, Envelope checked, boolean lookup, String requestId,
-            boolean mayRetryElsewhere, CompletableFuture<Void> previous, CompletableFuture<Void> handedOver) {
+            boolean mayRetryElsewhere, CompletableFuture<Void> previous, CompletableFuture<Void> handedOver,
+            Executor turns) {
         String dedupeKey = checked.clientMsgId() == null
                 ? null
                 : user.userId() + '\n' + checked.conversationKey() + '\n' + checked.clientMsgId();
@@ -143,16 +147,24 @@ public class SendService {
                 return answer(first, requestId);
             }
         }
+        // the look-ups start here, outside any future: whatever they throw becomes their future's failure, or the
+        // hand-over below would never happen and the session's later sends would wait for ever
         CompletableFuture<Envelope> filled = lookup
-                ? mediaLookup.fill(user.userId(), checked.message()).thenApply(checked::withMessage)
+                ? started(() -> mediaLookup.fill(user.userId(), checked.message())).thenApply(checked::withMessage)
                 : CompletableFuture.completedFuture(checked);
         boolean check = mayRetryElsewhere && dedupeKey != null && retryChecks.tryAcquire();
         CompletableFuture<HistoryLookup.Stored> firstWrite = !check
                 ? CompletableFuture.completedFuture(null)
-                : history.sent(checked.conversationKey(), user.userId(), checked.clientMsgId())
+                : started(() -> history.sent(checked.conversationKey(), user.userId(), checked.clientMsgId()))
                         .exceptionally(unreachable -> null)
                         .whenComplete((stored, failure) -> retryChecks.release());
-        CompletableFuture<Ack> outcome = previous.thenCompose(ready -> firstWrite)
+        // a send that waits for its turn continues on another task, not inside the previous send's completion: a
+        // thousand sends queued behind one look-up would otherwise complete each other recursively, one stack frame set
+        // per send, until the stack overflows
+        CompletableFuture<HistoryLookup.Stored> turn = previous.isDone() || turns == null
+                ? previous.thenCompose(ready -> firstWrite)
+                : previous.thenComposeAsync(ready -> firstWrite, turns);
+        CompletableFuture<Ack> outcome = turn
                 .thenCompose(stored -> filled.handle((envelope, failure) -> {
                     try {
                         if (failure != null) {
@@ -174,7 +186,7 @@ public class SendService {
                     }
                 })).thenCompose(ack -> ack);
         if (mine == null) {
-            return answer(outcome, requestId);
+            return answer(outcome, requestId, handedOver);
         }
         // the entry follows the real outcome of the write, not the client's patience: a retry after a timeout waits for
         // the first write instead of writing again; only a write that failed is forgotten, so it can be retried
@@ -185,7 +197,16 @@ public class SendService {
             }
             remembered.complete(failure != null ? Ack.failed(requestId, ApiError.of(ErrorCode.INTERNAL, null)) : ack);
         });
-        return answer(mine, requestId);
+        return answer(mine, requestId, handedOver);
+    }
+
+    /** The future {@code lookup} returns, or a failed one when it throws before returning one. */
+    private static <T> CompletableFuture<T> started(Supplier<CompletableFuture<T>> lookup) {
+        try {
+            return lookup.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** The ack of a media message whose upload could not fill it. */
@@ -207,11 +228,20 @@ public class SendService {
 
     /** The ack for this request: the write's outcome, or UNAVAILABLE when Kafka takes longer than the produce timeout. */
     private CompletableFuture<Ack> answer(CompletableFuture<Ack> outcome, String requestId) {
-        return outcome.copy()
-                .completeOnTimeout(Ack.failed(null, ApiError.of(ErrorCode.UNAVAILABLE,
+        return answer(outcome, requestId, DONE);
+    }
+
+    /**
+     * Like {@link #answer(CompletableFuture, String)}, with the produce timeout counted from {@code handedOver}: the time
+     * a send waits for its turn behind the session's earlier sends, and for its own look-ups, is not Kafka's.
+     */
+    private CompletableFuture<Ack> answer(CompletableFuture<Ack> outcome, String requestId,
+            CompletableFuture<Void> handedOver) {
+        return handedOver
+                .thenCompose(ready -> outcome.copy().completeOnTimeout(Ack.failed(null, ApiError.of(ErrorCode.UNAVAILABLE,
                         "Kafka did not acknowledge in time; retry with the same clientMsgId")),
                         config.produceTimeout().toMillis(),
-                        TimeUnit.MILLISECONDS)
+                        TimeUnit.MILLISECONDS))
                 .thenApply(ack -> withId(ack, requestId));
     }
 

@@ -3,6 +3,7 @@ package im.gateway.session;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -10,6 +11,7 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 
@@ -30,6 +32,7 @@ public final class Session {
     private final long openedAt = System.currentTimeMillis();
     private final AtomicInteger retryChecks = new AtomicInteger();
     private final Vertx vertx;
+    private final Executor context;
     private final ServerWebSocket socket;
     private final Outbox outbox;
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
@@ -55,6 +58,13 @@ public final class Session {
         this.principal = principal;
         this.onClosed = onClosed;
         this.outbox = new Outbox(socket, queueCapacity, drops, () -> close(CloseCode.SLOW_CONSUMER));
+        Context current = vertx.getOrCreateContext();
+        this.context = command -> current.runOnContext(ignored -> command.run());
+    }
+
+    /** Runs tasks on the event loop this session's frames arrive on (a send that waited for its turn continues there). */
+    public Executor context() {
+        return context;
     }
 
     public String id() {
