@@ -3,8 +3,6 @@ package im.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +15,6 @@ import java.util.concurrent.Executors;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import im.protocol.ClientFrame;
 import im.protocol.ConversationRef;
@@ -47,17 +43,6 @@ class DeliveryGuaranteesIT {
     private static ClientFrame text(ConversationType type, String to, String text, String clientMsgId) {
         return ClientFrame.send(null, new SendRequest(new ConversationRef(type, to), MessageContent.text(text), clientMsgId,
                 null, null, null, null));
-    }
-
-    private static JsonNode get(String userId, String path) {
-        try {
-            HttpResponse<String> response = Stack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway(1) + path))
-                    .header("Authorization", "Bearer " + Tokens.user(userId)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            return JsonCodec.tree(response.body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Test
@@ -126,7 +111,7 @@ class DeliveryGuaranteesIT {
             first = viaOne.request(text(ConversationType.PEER, bob, "sent once", clientMsgId));
             assertThat(first.isSuccess()).isTrue();
         }
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> get(bob,
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> stack.getJson(bob,
                 "/v1/conversations/peer/" + alice + "/messages").get("messages").findValuesAsText("messageId")
                 .contains(first.messageId()));
         try (WsClient viaTwo = stack.connect(2, alice)) {
@@ -139,7 +124,7 @@ class DeliveryGuaranteesIT {
                 Map.of("type", "peer", "id", bob), "clientMsgId", clientMsgId, "message", Map.of("type", "text", "text",
                         "sent once")));
         assertThat(JsonCodec.tree(rest.body()).get("messageId").asText()).isEqualTo(first.messageId());
-        assertThat(get(bob, "/v1/conversations/peer/" + alice + "/messages").get("messages")).hasSize(1);
+        assertThat(stack.getJson(bob, "/v1/conversations/peer/" + alice + "/messages").get("messages")).hasSize(1);
     }
 
     @Test

@@ -3,8 +3,6 @@ package im.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +17,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import im.protocol.ClientFrame;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
-import im.protocol.JsonCodec;
 import im.protocol.Message;
 import im.protocol.MessageContent;
 import im.protocol.SendRequest;
@@ -52,19 +49,8 @@ class HistoryIT {
                 MessageContent.text(text), UUID.randomUUID().toString(), null, null, null, receipt)));
     }
 
-    private static JsonNode get(String userId, String path) {
-        try {
-            HttpResponse<String> response = Stack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway(1) + path))
-                    .header("Authorization", "Bearer " + Tokens.user(userId)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            return JsonCodec.tree(response.body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static JsonNode conversation(String userId, String otherId) {
-        for (JsonNode item : get(userId, "/v1/conversations").get("conversations")) {
+        for (JsonNode item : stack.getJson(userId, "/v1/conversations").get("conversations")) {
             if (item.get("conversation").get("id").asText().equals(otherId)) {
                 return item;
             }
@@ -73,7 +59,7 @@ class HistoryIT {
     }
 
     private static void awaitStored(String userId, String otherId, String messageId) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> get(userId,
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> stack.getJson(userId,
                 "/v1/conversations/peer/" + otherId + "/messages?limit=100").get("messages").findValuesAsText("messageId")
                 .contains(messageId));
     }
@@ -101,7 +87,7 @@ class HistoryIT {
         try (WsClient b = connect(2, bob)) {
             JsonNode item = conversation(bob, alice);
             assertThat(item.get("unreadCount").asInt()).isEqualTo(5);
-            JsonNode gap = get(bob, "/v1/conversations/peer/" + alice + "/messages?after=" + held);
+            JsonNode gap = stack.getJson(bob, "/v1/conversations/peer/" + alice + "/messages?after=" + held);
             assertThat(gap.get("messages").findValuesAsText("text")).containsExactly("while away 1", "while away 2",
                     "while away 3");
             long newest = gap.get("messages").get(2).get("orderKey").asLong();
@@ -133,7 +119,7 @@ class HistoryIT {
             assertThat(frame.get("by").asText()).isEqualTo(alice);
             assertThat(frame.get("conversation").get("id").asText()).isEqualTo(alice);
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                JsonNode stored = get(bob, "/v1/conversations/peer/" + alice + "/messages").get("messages").get(0);
+                JsonNode stored = stack.getJson(bob, "/v1/conversations/peer/" + alice + "/messages").get("messages").get(0);
 
                 return stored.path("revoked").asBoolean() && !stored.has("text");
             });
@@ -164,7 +150,7 @@ class HistoryIT {
             assertThat(frame.get("userId").asText()).isEqualTo(bob);
             assertThat(frame.get("kind").asText()).isEqualTo("read");
             assertThat(frame.get("orderKey").asLong()).isEqualTo(sent.orderKey());
-            await().atMost(Duration.ofSeconds(30)).until(() -> get(alice, "/v1/conversations/peer/" + bob
+            await().atMost(Duration.ofSeconds(30)).until(() -> stack.getJson(alice, "/v1/conversations/peer/" + bob
                     + "/receipts?orderKey=" + sent.orderKey()).get("read").toString().contains(bob));
         }
     }
