@@ -30,6 +30,8 @@ import io.smallrye.common.annotation.Identifier;
 public class KafkaClients {
     /** The producer of records that must not be lost: acks=all, idempotent. Dead letters go through it too. */
     public static final String RELIABLE = "reliable";
+    /** How long a producer waits to fill a batch unless {@code kafka.linger.ms} says otherwise. */
+    public static final int DEFAULT_LINGER_MS = 2;
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -72,7 +74,7 @@ public class KafkaClients {
             config.put("client.id", application + "-" + n);
             config.put("acks", "all");
             config.put("enable.idempotence", true);
-            config.put("linger.ms", 2);
+            config.putIfAbsent("linger.ms", DEFAULT_LINGER_MS); // kafka.linger.ms in the service's configuration wins
             config.put("key.serializer", StringSerializer.class.getName());
             config.put("value.serializer", ByteArraySerializer.class.getName());
             config.putAll(overrides);

@@ -3,7 +3,10 @@ package im.gateway.outbound;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.annotation.PostConstruct;
@@ -20,6 +23,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Context;
 
 import im.gateway.config.GatewayConfig;
 import im.gateway.session.Session;
@@ -29,6 +33,7 @@ import im.pipeline.ConsumerLoop;
 import im.pipeline.KafkaClients;
 import im.protocol.Broadcast;
 import im.protocol.ConversationRef;
+import im.protocol.ConversationType;
 import im.protocol.JsonCodec;
 import im.protocol.ProtocolException;
 import im.protocol.ServerFrames;
@@ -62,6 +67,8 @@ public class Deliveries {
     private Cache<String, Long> pushed;
     /** The offset of the last delivery fully pushed; -1 before the first. */
     private volatile long done = -1;
+    /** Polls handled so far (on the loop's thread). */
+    private long polls;
 
     @PostConstruct
     void init() {
@@ -82,22 +89,64 @@ public class Deliveries {
     void start(@Observes StartupEvent event) {
         kafka.start(kafka.loop("deliveries")
                 .assignPartitions(List.of(new TopicPartition(Topics.DELIVERIES, config.nodeSlot())), ConsumerLoop.Start.LATEST)
-                .config("max.poll.records", 2000).pollTimeout(Duration.ofMillis(100)).handler(this::deliver));
+                .config("max.poll.records", 2000).pollTimeout(Duration.ofMillis(100)).maxInFlight(2).handler(this::deliver));
     }
 
     CompletionStage<?> deliver(Batch batch) {
+        Flushes flushes = new Flushes(++polls);
         for (ConsumerRecord<String, byte[]> record : batch.records()) {
             try {
-                push(DeliveryReader.read(record.value()), record.offset());
+                push(DeliveryReader.read(record.value()), record.offset(), flushes);
             } catch (ProtocolException e) {
                 batch.deadLetter(record, e);
             }
             done = record.offset();
         }
-        return null;
+        return flushes.run();
     }
 
-    private void push(DeliveryReader.Parsed delivery, long offset) {
+    /**
+     * The sessions a poll queued messages for, by event loop: one task per loop writes them (one frame per conversation
+     * each), and the poll is done when every loop has run its task — so a gateway short of CPU leaves its backlog in
+     * Kafka, where it shows as lag, instead of in event loop task queues where acks would wait behind it.
+     */
+    private static final class Flushes {
+        private final long poll;
+        private final Map<Context, List<Session>> byLoop = new HashMap<>(4);
+
+        Flushes(long poll) {
+            this.poll = poll;
+        }
+
+        void add(Session session) {
+            if (session.queuedInPoll(poll)) {
+                byLoop.computeIfAbsent(session.eventLoop(), loop -> new ArrayList<>()).add(session);
+            }
+        }
+
+        CompletionStage<?> run() {
+            if (byLoop.isEmpty()) {
+                return null;
+            }
+            List<CompletableFuture<Void>> written = new ArrayList<>(byLoop.size());
+            byLoop.forEach((eventLoop, targets) -> {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                written.add(done);
+                eventLoop.runOnContext(ignored -> {
+                    try {
+                        for (Session session : targets) {
+                            session.outbox().flush();
+                        }
+                    } finally {
+                        done.complete(null);
+                    }
+                });
+            });
+            return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
+        }
+    }
+
+    private void push(DeliveryReader.Parsed delivery, long offset, Flushes flushes) {
         if (!config.nodeId().equals(delivery.nodeId())) {
             return; // another node that shares this slot: not ours to push
         }
@@ -107,6 +156,7 @@ public class Deliveries {
         } else if (delivery.message() != null) {
             pushed.put(delivery.messageId(), offset);
         }
+        ConversationRef shared = delivery.key().type() == ConversationType.PEER ? null : delivery.key().viewFor(null);
         for (Session session : targets(delivery)) {
             if (session.id().equals(delivery.excludeSessionId())) {
                 continue;
@@ -117,9 +167,10 @@ public class Deliveries {
                 }
                 replayed.increment();
             }
-            ConversationRef view = delivery.key().viewFor(session.userId());
+            ConversationRef view = shared != null ? shared : delivery.key().viewFor(session.userId());
             if (delivery.message() != null) {
-                session.outbox().offerMessage(view, delivery.message());
+                session.outbox().queueMessage(view, delivery.message());
+                flushes.add(session);
             } else if (delivery.revoked() != null) {
                 session.reply(ServerFrames.Revoked.of(view, delivery.revoked().messageId(), delivery.revoked().by()));
             } else {

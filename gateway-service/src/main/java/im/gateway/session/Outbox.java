@@ -74,9 +74,33 @@ public final class Outbox {
         this.slow = slow;
     }
 
-    /** Queues a message for the session. */
+    /** Queues a message for the session and writes. */
     public void offerMessage(ConversationRef conversation, Encoded message) {
         offer(new Item(message.rank(), conversation, message, null));
+    }
+
+    /**
+     * Queues a message without writing yet: the caller {@linkplain #flush() flushes} later, typically once per poll and
+     * on the session's event loop, so a fan-out costs one task per event loop instead of one per frame. A session too
+     * slow to take it is closed at once, as with {@link #offerMessage}.
+     */
+    public void queueMessage(ConversationRef conversation, Encoded message) {
+        Item item = new Item(message.rank(), conversation, message, null);
+        boolean tooSlow;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            tooSlow = !admit(item);
+        }
+        if (tooSlow) {
+            slow.run();
+        }
+    }
+
+    /** Writes what is queued (see {@link #queueMessage}). */
+    public void flush() {
+        write();
     }
 
     /** Queues a control frame (ack, pong, error, broadcast): never shed. A String is written as it is. */
@@ -203,6 +227,7 @@ public final class Outbox {
     }
 
     private static void encode(List<Item> batch, ArrayDeque<String> frames) {
+        LastFrame last = LAST_FRAME.get();
         int i = 0;
         while (i < batch.size()) {
             Item item = batch.get(i);
@@ -211,21 +236,69 @@ public final class Outbox {
                 i++;
                 continue;
             }
-            StringBuilder frame = new StringBuilder(MESSAGES_HEAD.length() + 64 + item.message().json().length());
-            // ids are of the id charset, which has no character JSON must escape
-            frame.append(MESSAGES_HEAD).append("{\"type\":\"").append(item.conversation().type().wireName())
-                    .append("\",\"id\":\"").append(item.conversation().id()).append("\"},\"messages\":[");
-            int j = i;
+            int j = i + 1;
             while (j < batch.size() && batch.get(j).message() != null
                     && batch.get(j).conversation().equals(item.conversation())) {
-                if (j > i) {
-                    frame.append(',');
-                }
-                frame.append(batch.get(j).message().json());
                 j++;
             }
-            frames.add(frame.append("]}").toString());
+            String frame = last.matches(batch, i, j) ? last.frame : last.remember(batch, i, j, messagesFrame(batch, i, j));
+            frames.add(frame);
             i = j;
+        }
+    }
+
+    /** One {@code messages} frame for the run {@code [from, to)} of messages of one conversation. */
+    private static String messagesFrame(List<Item> batch, int from, int to) {
+        Item first = batch.get(from);
+        int length = MESSAGES_HEAD.length() + 64;
+        for (int k = from; k < to; k++) {
+            length += batch.get(k).message().json().length() + 1;
+        }
+        StringBuilder frame = new StringBuilder(length);
+        // ids are of the id charset, which has no character JSON must escape
+        frame.append(MESSAGES_HEAD).append("{\"type\":\"").append(first.conversation().type().wireName())
+                .append("\",\"id\":\"").append(first.conversation().id()).append("\"},\"messages\":[");
+        for (int k = from; k < to; k++) {
+            if (k > from) {
+                frame.append(',');
+            }
+            frame.append(batch.get(k).message().json());
+        }
+        return frame.append("]}").toString();
+    }
+
+    /**
+     * The last {@code messages} frame built on this thread and what it was built from: a room's members on one event loop
+     * get the same messages in one flush, so the frame is built once for all of them.
+     */
+    private static final ThreadLocal<LastFrame> LAST_FRAME = ThreadLocal.withInitial(LastFrame::new);
+
+    private static final class LastFrame {
+        private ConversationRef conversation;
+        private Encoded[] messages = new Encoded[0];
+        private String frame;
+
+        boolean matches(List<Item> batch, int from, int to) {
+            if (frame == null || messages.length != to - from
+                    || !batch.get(from).conversation().equals(conversation)) {
+                return false;
+            }
+            for (int k = from; k < to; k++) {
+                if (batch.get(k).message() != messages[k - from]) {
+                    return false; // the same message object: routing encoded it once for every recipient
+                }
+            }
+            return true;
+        }
+
+        String remember(List<Item> batch, int from, int to, String built) {
+            conversation = batch.get(from).conversation();
+            messages = new Encoded[to - from];
+            for (int k = from; k < to; k++) {
+                messages[k - from] = batch.get(k).message();
+            }
+            frame = built;
+            return built;
         }
     }
 }

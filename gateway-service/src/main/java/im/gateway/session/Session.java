@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.impl.ContextInternal;
 
 import im.gateway.auth.UserPrincipal;
 import im.protocol.CloseCode;
@@ -32,6 +33,7 @@ public final class Session {
     private final long openedAt = System.currentTimeMillis();
     private final AtomicInteger retryChecks = new AtomicInteger();
     private final Vertx vertx;
+    private final Context eventLoop;
     private final Executor context;
     private final ServerWebSocket socket;
     private final Outbox outbox;
@@ -46,6 +48,8 @@ public final class Session {
             CompletableFuture.completedFuture(null));
     /** The last im.deliveries offset this node had pushed when the session was registered; -1 before. */
     private volatile long registeredAfterOffset = -1;
+    /** The last deliveries poll that queued a message here; touched only by the deliveries thread. */
+    private long queuedInPoll = -1;
 
     /**
      * @param onClosed told once when the session ends, however it ends (server close, client close, dropped socket)
@@ -60,6 +64,13 @@ public final class Session {
         this.outbox = new Outbox(socket, queueCapacity, drops, () -> close(CloseCode.SLOW_CONSUMER));
         Context current = vertx.getOrCreateContext();
         this.context = command -> current.runOnContext(ignored -> command.run());
+        // a request's context is a duplicate of its event loop's: sessions on one event loop share the root one
+        this.eventLoop = current instanceof ContextInternal internal ? internal.unwrap() : current;
+    }
+
+    /** The event loop context of this session's socket, shared by its other sessions (to group work per loop). */
+    public Context eventLoop() {
+        return eventLoop;
     }
 
     /** Runs tasks on the event loop this session's frames arrive on (a send that waited for its turn continues there). */
@@ -108,6 +119,15 @@ public final class Session {
 
     public boolean isOpen() {
         return !closed.get();
+    }
+
+    /** For the deliveries thread: marks this session as queued in {@code poll}; true the first time for that poll. */
+    public boolean queuedInPoll(long poll) {
+        if (queuedInPoll == poll) {
+            return false;
+        }
+        queuedInPoll = poll;
+        return true;
     }
 
     public long registeredAfterOffset() {

@@ -161,4 +161,49 @@ class OutboxTest {
         assertThat(one.written.get(1)).isEqualTo(JsonCodec.encode(ServerFrames.Messages.of(ROOM, List.of(shared))));
         assertThat(two.written.get(1)).isEqualTo(JsonCodec.encode(ServerFrames.Messages.of(ALICE, List.of(shared))));
     }
+
+    @Test
+    void queuedMessages_leaveOnFlush_andSessionsWithTheSameMessagesGetTheSameFrame_othersTheirOwn() {
+        Socket one = new Socket();
+        Socket two = new Socket();
+        Socket three = new Socket();
+        Outbox first = open(one, 10, rank -> {
+        }, () -> {
+        });
+        Outbox second = open(two, 10, rank -> {
+        }, () -> {
+        });
+        Outbox third = open(three, 10, rank -> {
+        }, () -> {
+        });
+        Outbox.Encoded a = message("a", Priority.LOW);
+        Outbox.Encoded b = message("b", Priority.LOW);
+        Outbox.Encoded equalToA = message("a", Priority.LOW);
+
+        first.queueMessage(ROOM, a);
+        first.queueMessage(ROOM, b);
+        second.queueMessage(ROOM, a);
+        second.queueMessage(ROOM, b);
+        third.queueMessage(ROOM, a);
+        assertThat(one.written).as("nothing before the flush").hasSize(1);
+        first.flush();
+        second.flush();
+        third.flush();
+        first.queueMessage(ALICE, a);
+        first.queueMessage(ALICE, b);
+        first.flush();
+        second.queueMessage(ROOM, equalToA);
+        second.flush();
+
+        assertThat(one.written.get(1)).isEqualTo(two.written.get(1));
+        assertThat(JsonCodec.decode(one.written.get(1), ServerFrames.Messages.class).messages())
+                .extracting(m -> m.content().text()).containsExactly("a", "b");
+        assertThat(JsonCodec.decode(three.written.get(1), ServerFrames.Messages.class).messages())
+                .extracting(m -> m.content().text()).containsExactly("a");
+        ServerFrames.Messages otherConversation = JsonCodec.decode(one.written.get(2), ServerFrames.Messages.class);
+        assertThat(otherConversation.conversation()).isEqualTo(ALICE);
+        assertThat(otherConversation.messages()).extracting(m -> m.content().text()).containsExactly("a", "b");
+        assertThat(JsonCodec.decode(two.written.get(2), ServerFrames.Messages.class).messages())
+                .extracting(m -> m.content().text()).containsExactly("a");
+    }
 }
