@@ -44,6 +44,14 @@ public interface RoutingConfig {
     @WithDefault("8")
     int maxInFlightPolls();
 
+    /**
+     * Consumer loops per message topic in this instance, each a member of the {@code routing} group on its own thread
+     * (the group spreads the topic's partitions over them; a conversation stays on one). More than one lets routing use
+     * more than one core, and keeps it from being starved by busier processes on a shared machine.
+     */
+    @WithDefault("2")
+    int loopsPerTopic();
+
     /** Most messages per conversation whose senders asked for receipts that routing remembers (the oldest give way). */
     @WithDefault("1000")
     int maxReceiptRequestsPerConversation();

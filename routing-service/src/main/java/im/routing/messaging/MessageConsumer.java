@@ -92,10 +92,13 @@ public class MessageConsumer {
         // presence and membership first: routing earlier would find nobody online and silently drop online deliveries
         tables.loaded().thenRun(() -> {
             for (MessageClass messageClass : MessageClass.values()) {
-                kafka.start(kafka.loop(messageClass.name().toLowerCase(Locale.ROOT))
-                        .subscribe(GROUP, List.of(messageClass.topic())).maxInFlight(config.maxInFlightPolls())
-                        .onAssigned(positions -> rebuild(positions, messageClass))
-                        .handler(batch -> route(batch, messageClass)));
+                String name = messageClass.name().toLowerCase(Locale.ROOT);
+                for (int i = 1; i <= config.loopsPerTopic(); i++) {
+                    kafka.start(kafka.loop(i == 1 ? name : name + "-" + i).deadLetters(kafka.deadLetters(name))
+                            .subscribe(GROUP, List.of(messageClass.topic())).maxInFlight(config.maxInFlightPolls())
+                            .onAssigned(positions -> rebuild(positions, messageClass))
+                            .handler(batch -> route(batch, messageClass)));
+                }
             }
         });
     }
