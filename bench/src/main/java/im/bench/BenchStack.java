@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.utils.AppInfoParser;
+
 import im.testkit.EmbeddedPg;
 import im.testkit.FreePorts;
 import im.testkit.ServiceProcess;
@@ -163,9 +165,11 @@ final class BenchStack implements AutoCloseable {
         services.add(gateway);
         services.parallelStream().forEach(s -> s.awaitReady(Duration.ofSeconds(120)));
         gatewayPid = gateway.pid();
-        settings.put("stack", "own stack: Kafka 4.1.1 broker (KRaft, one node) in a child JVM (-Xmx1g), PostgreSQL 17 "
-                + "(zonky), gateway + routing + history as packaged jars (" + SERVICE_HEAP
-                + ", default GC, profile local), one gateway node");
+        settings.put("stack",
+                "own stack: Kafka " + AppInfoParser.getVersion()
+                        + " broker (KRaft, one node) in a child JVM (-Xmx1g), PostgreSQL 17 "
+                        + "(zonky), gateway + routing + history as packaged jars (" + SERVICE_HEAP
+                        + ", default GC, profile local), one gateway node");
         settings.put("services", jars.equals(root) ? "this checkout" : jars + " (IM_BENCH_SERVICES)");
         settings.put("im.gateway.send-rate-per-second", SEND_RATE + " (raised for the bench; default 10)");
         settings.put("im.gateway.outbound-queue-size", "1000 (default)");

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.common.utils.AppInfoParser;
+
 /**
  * {@code ./im bench <peer|latency|overload|room|connections|kafka|all> [options]}: drives the whole stack with real
  * WebSocket clients and prints a Markdown table; {@code all} also runs Kafka's own tools against the same broker and
@@ -106,7 +108,8 @@ public final class LoadBench {
         int size = RawKafka.envelopeSize(options.textSize);
         RawKafka.Result k = RawKafka.run(stack.bootstrap, size, options.kafkaRecords, options.kafkaE2e);
         Section section = new Section("kafka", "Raw Kafka on the same broker, and our figures next to it",
-                "Kafka's own tools (kafka-tools 4.1.1, child JVMs) against the broker of this run, record size "
+                "Kafka's own tools (kafka-tools " + AppInfoParser.getVersion()
+                        + ", child JVMs) against the broker of this run, record size "
                         + size + " bytes (the JSON of one of our envelopes with a " + options.textSize + "-char text), "
                         + "acks=all: `ProducerPerformance` (" + Section.count(options.kafkaRecords) + " records, "
                         + "unthrottled, default producer settings, topic of " + BenchStack.MESSAGE_PARTITIONS

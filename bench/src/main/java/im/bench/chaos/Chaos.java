@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.apache.kafka.common.utils.AppInfoParser;
+
 /**
  * {@code ./im chaos}: reliable messages through two gateway nodes while routing, history and a gateway are killed and the
  * broker is restarted; then, from the clients' records and history's table: acked messages lost, duplicates in history,
@@ -147,7 +149,8 @@ public final class Chaos {
                 + " (harness and services)");
         setup.put("harness JVM", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-X")).toList()) + "; Vert.x WebSocket and HTTP clients on 2 event loops");
-        setup.put("stack", "own stack under .data/chaos-*: Kafka 4.1.1 broker (KRaft, one node) in a child JVM ("
+        setup.put("stack", "own stack under .data/chaos-*: Kafka " + AppInfoParser.getVersion()
+                + " broker (KRaft, one node) in a child JVM ("
                 + ChaosStack.BROKER_HEAP + "), PostgreSQL 17 (zonky), routing + history + 2 gateway nodes as packaged jars ("
                 + ChaosStack.SERVICE_HEAP + ", default GC, profile local); media and push not started");
         setup.put("raised limit", "im.gateway.send-rate-per-second=" + ChaosStack.SEND_RATE
