@@ -11,13 +11,13 @@ import jakarta.inject.Inject;
 import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
-import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.StartupEvent;
 
 import im.pipeline.Failures;
 
 /**
- * Brings the schema up to date with Flyway (scripts in {@code db/migration}) when the service starts. PostgreSQL not
+ * Brings the schema up to date with quarkus-flyway's {@link Flyway} (scripts in {@code db/migration},
+ * {@code quarkus.flyway.*}) when the service starts. PostgreSQL not
  * answering yet is a transient failure like any other: the migration is retried with backoff in the background while the
  * service is up but not ready, instead of failing the start. The consumer stores nothing before {@link #ready()}.
  */
@@ -30,7 +30,7 @@ public class Migrations {
     private volatile boolean stopping;
 
     @Inject
-    AgroalDataSource dataSource;
+    Flyway flyway;
 
     void migrate(@Observes StartupEvent event) {
         if (!tryMigrate()) {
@@ -56,7 +56,7 @@ public class Migrations {
     /** One attempt: true when the schema is current; a failure that is not transient (a broken script) is thrown. */
     private boolean tryMigrate() {
         try {
-            var result = Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+            var result = flyway.migrate();
             LOG.infof("schema at version %s (%d migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
             ready.complete(null);
             return true;
