@@ -85,17 +85,7 @@ public final class Outbox {
      * slow to take it is closed at once, as with {@link #offerMessage}.
      */
     public void queueMessage(ConversationRef conversation, Encoded message) {
-        Item item = new Item(message.rank(), conversation, message, null);
-        boolean tooSlow;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            tooSlow = !admit(item);
-        }
-        if (tooSlow) {
-            slow.run();
-        }
+        enqueue(new Item(message.rank(), conversation, message, null));
     }
 
     /** Writes what is queued (see {@link #queueMessage}). */
@@ -132,18 +122,24 @@ public final class Outbox {
     }
 
     private void offer(Item item) {
+        if (enqueue(item)) {
+            write();
+        }
+    }
+
+    /** Queues the item; false (and the session reported slow) when it could not take it, or it is closed. */
+    private boolean enqueue(Item item) {
         boolean tooSlow;
         synchronized (this) {
             if (closed) {
-                return;
+                return false;
             }
             tooSlow = !admit(item);
         }
         if (tooSlow) {
             slow.run();
-            return;
         }
-        write();
+        return !tooSlow;
     }
 
     /** Queues the item, shedding lower ranks when full; false when the session is too slow to take it. */
