@@ -9,6 +9,10 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+
 import im.protocol.ApiError;
 import im.protocol.ErrorCode;
 import im.protocol.ProtocolException;
@@ -40,6 +44,26 @@ public class ErrorMappers {
         return answer(ErrorCode.INVALID_REQUEST, "malformed JSON: " + (reason.length() > 200
                 ? reason.substring(0, 200)
                 : reason));
+    }
+
+    /** A token smallrye-jwt refused (invalid, expired) behind {@code @Authenticated} or {@code @RolesAllowed}. */
+    @ServerExceptionMapper
+    public Response authenticationFailed(AuthenticationFailedException e) {
+        return BearerTokens.hasExpired(e)
+                ? answer(ErrorCode.TOKEN_EXPIRED, ErrorCode.TOKEN_EXPIRED.defaultMessage())
+                : answer(ErrorCode.UNAUTHORIZED, "invalid token");
+    }
+
+    /** No token where one is required. */
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e) {
+        return answer(ErrorCode.UNAUTHORIZED, "an Authorization: Bearer token is required");
+    }
+
+    /** A valid token without the role the API needs ({@code admin}). */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return answer(ErrorCode.FORBIDDEN, "this needs an admin token, not a user token");
     }
 
     @ServerExceptionMapper

@@ -308,6 +308,16 @@ class HistoryTest {
                 .body("error.code", org.hamcrest.Matchers.equalTo("FORBIDDEN"));
         given().get("/v1/conversations/peer/" + alice + "/messages").then().statusCode(401)
                 .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+        // verified by smallrye-jwt behind @Authenticated, answered in the catalogue's format
+        given().auth().oauth2(Tokens.sign("another-secret-of-at-least-32-bytes-0123456789", alice, null,
+                Duration.ofHours(1), false)).get("/v1/search?q=private").then().statusCode(401)
+                .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+        given().auth().oauth2(Tokens.sign(Tokens.DEV_SECRET, alice, null, Duration.ofMinutes(-5), false))
+                .get("/v1/conversations").then().statusCode(401)
+                .body("error.code", org.hamcrest.Matchers.equalTo("TOKEN_EXPIRED"));
+        given().auth().oauth2(Tokens.sign(Tokens.DEV_SECRET, "bad id with spaces", null, Duration.ofHours(1), false))
+                .get("/v1/conversations").then().statusCode(401)
+                .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
         // a peer conversation is addressed by the other user, so an outsider can only name their own conversations
         assertThat(history(mallory, "peer", alice, null).getList("messages")).isEmpty();
     }

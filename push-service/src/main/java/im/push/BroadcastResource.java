@@ -1,23 +1,23 @@
 package im.push;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
+import im.edge.BearerTokens;
 import im.protocol.Broadcast;
 import im.protocol.ConversationType;
 import im.protocol.ErrorCode;
@@ -34,8 +34,11 @@ import im.protocol.Sender;
  * {@code POST /v1/admin/broadcasts}: a server-wide push, for operators and backends holding an admin token (groups claim
  * {@code admin}), never a plain user token. Written to {@code im.broadcast}; every gateway node pushes it to every session.
  */
+@RolesAllowed("admin")
 @Path("/v1/admin/broadcasts")
 public class BroadcastResource {
+    /** Outgoing channel to {@code im.broadcast} (application.properties, acks=all). */
+    public static final String CHANNEL = "broadcast-out";
 
     /** The request: the message and an optional priority. */
     public record BroadcastRequest(MessageContent message, Priority priority) {}
@@ -44,18 +47,14 @@ public class BroadcastResource {
     public record BroadcastResponse(String messageId, long timestamp) {}
 
     @Inject
-    AdminAuth auth;
-
-    @HeaderParam("Authorization")
-    String authorization;
+    JsonWebToken jwt;
 
     @Inject
-    @Channel("broadcast-out")
-    Emitter<String> emitter;
+    @Channel(CHANNEL)
+    MutinyEmitter<String> emitter;
 
     @POST
-    public CompletionStage<BroadcastResponse> broadcast(BroadcastRequest request) {
-        JsonWebToken jwt = auth.requireAdmin(authorization);
+    public Uni<BroadcastResponse> broadcast(BroadcastRequest request) {
         if (request == null || request.message() == null) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body {\"message\": {...}} required");
         }
@@ -66,26 +65,19 @@ public class BroadcastResource {
         }
         long now = System.currentTimeMillis();
         String name = jwt.getClaim("name");
-        Broadcast broadcast = new Broadcast(1, MessageIds.next(now), new Sender(jwt.getSubject(), name), now,
+        Broadcast broadcast = new Broadcast(1, MessageIds.next(now), new Sender(BearerTokens.userOf(jwt), name), now,
                 request.priority() == null ? Priority.HIGH : request.priority(), request.message());
         RecordHeaders headers = new RecordHeaders();
         headers.add(im.protocol.RecordHeaders.TYPE, type.wireName().getBytes(StandardCharsets.UTF_8));
-        CompletableFuture<BroadcastResponse> done = new CompletableFuture<>();
-        emitter.send(Message.of(JsonCodec.encode(broadcast))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(headers).build())
-                .withAck(() -> {
-                    done.complete(new BroadcastResponse(broadcast.messageId(), now));
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(failure -> {
-                    done.completeExceptionally(
-                            new ProtocolException(ErrorCode.UNAVAILABLE, "Kafka refused the broadcast; retry"));
-                    return CompletableFuture.completedFuture(null);
-                }));
-        return done.orTimeout(10, TimeUnit.SECONDS).exceptionally(failure -> {
-            throw failure.getCause() instanceof ProtocolException p
-                    ? p
-                    : new ProtocolException(ErrorCode.UNAVAILABLE, "Kafka did not acknowledge the broadcast; retry");
-        });
+        // completes once Kafka has acknowledged the record (acks=all), fails on a refusal or after 10 s
+        return emitter.sendMessage(Message.of(JsonCodec.encode(broadcast))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(headers).build()))
+                .ifNoItem().after(Duration.ofSeconds(10)).fail()
+                .onItemOrFailure().transform((acked, failure) -> {
+                    if (failure != null) {
+                        throw new ProtocolException(ErrorCode.UNAVAILABLE, "Kafka did not acknowledge the broadcast; retry");
+                    }
+                    return new BroadcastResponse(broadcast.messageId(), now);
+                });
     }
 }

@@ -6,10 +6,13 @@ import java.util.concurrent.CompletionStage;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.quarkus.security.Authenticated;
 
 import im.gateway.auth.TokenVerifier;
 import im.gateway.service.GroupService;
@@ -18,6 +21,7 @@ import im.protocol.ErrorCode;
 import im.protocol.ProtocolException;
 
 /** Groups and their members: {@code POST /v1/groups}, {@code GET/POST /v1/groups/{id}/members}, {@code DELETE …/{userId}}. */
+@Authenticated
 @Path("/v1/groups")
 public class GroupResource {
 
@@ -33,21 +37,21 @@ public class GroupResource {
     @Inject
     TokenVerifier tokens;
 
-    @HeaderParam("Authorization")
-    String authorization;
+    @Inject
+    JsonWebToken jwt;
 
     @POST
     public CompletionStage<GroupView> create(CreateGroup request) {
         if (request == null) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body required");
         }
-        return groups.create(tokens.verifyBearer(authorization), request.groupId(), request.name(), request.members());
+        return groups.create(tokens.principal(jwt), request.groupId(), request.name(), request.members());
     }
 
     @GET
     @Path("/{groupId}/members")
     public GroupView members(@PathParam("groupId") String groupId) {
-        return groups.members(tokens.verifyBearer(authorization), groupId);
+        return groups.members(tokens.principal(jwt), groupId);
     }
 
     @POST
@@ -56,12 +60,12 @@ public class GroupResource {
         if (request == null || request.userIds() == null || request.userIds().isEmpty()) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body {\"userIds\": [...]} required");
         }
-        return groups.addMembers(tokens.verifyBearer(authorization), groupId, request.userIds());
+        return groups.addMembers(tokens.principal(jwt), groupId, request.userIds());
     }
 
     @DELETE
     @Path("/{groupId}/members/{userId}")
     public CompletionStage<GroupView> remove(@PathParam("groupId") String groupId, @PathParam("userId") String userId) {
-        return groups.removeMember(tokens.verifyBearer(authorization), groupId, userId);
+        return groups.removeMember(tokens.principal(jwt), groupId, userId);
     }
 }

@@ -3,11 +3,14 @@ package im.gateway.rest;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.inject.Inject;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.quarkus.security.Authenticated;
 
 import im.gateway.auth.TokenVerifier;
 import im.gateway.service.SendService;
@@ -15,6 +18,7 @@ import im.protocol.ErrorCode;
 import im.protocol.SendRequest;
 
 /** {@code POST /v1/messages}: the send op over HTTP, answered like an ack. */
+@Authenticated
 @Path("/v1/messages")
 public class MessageResource {
 
@@ -24,12 +28,12 @@ public class MessageResource {
     @Inject
     TokenVerifier tokens;
 
-    @HeaderParam("Authorization")
-    String authorization;
+    @Inject
+    JsonWebToken jwt;
 
     @POST
     public CompletionStage<Response> send(SendRequest request) {
-        return sendService.send(tokens.verifyBearer(authorization), request, null, null).thenApply(ack -> {
+        return sendService.send(tokens.principal(jwt), request, null, null).thenApply(ack -> {
             int status = ack.isSuccess() ? 200 : ErrorCode.valueOf(ack.error().code()).httpStatus();
             // JSON whatever the request accepts: an ack, like the WebSocket's
             return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(ack).build();

@@ -2,11 +2,14 @@ package im.history.rest;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import io.quarkus.security.Authenticated;
 
 import im.edge.BearerTokens;
 import im.edge.Params;
@@ -25,6 +28,7 @@ import im.protocol.ProtocolException;
  * {@code GET /v1/conversations/{type}/{id}/messages?before=&after=&limit=}, {@code POST /v1/conversations/{type}/{id}/read}
  * (also sent to the conversation as a read receipt), {@code GET /v1/conversations/{type}/{id}/receipts?orderKey=}.
  */
+@Authenticated
 @Path("/v1/conversations")
 public class ConversationResource {
 
@@ -35,9 +39,6 @@ public class ConversationResource {
     public record ReadResponse(long orderKey) {}
 
     @Inject
-    BearerTokens tokens;
-
-    @Inject
     Access access;
 
     @Inject
@@ -46,13 +47,13 @@ public class ConversationResource {
     @Inject
     ReceiptPublisher receipts;
 
-    @HeaderParam("Authorization")
-    String authorization;
+    @Inject
+    JsonWebToken jwt;
 
     @GET
     public HistoryQueries.ConversationList list(@QueryParam("cursor") String cursor, @QueryParam("since") String since,
             @QueryParam("limit") String limit) {
-        return queries.conversations(tokens.userOf(authorization), Params.text(cursor, "cursor", 200),
+        return queries.conversations(BearerTokens.userOf(jwt), Params.text(cursor, "cursor", 200),
                 Params.optionalLong(since, "since"), Params.optionalInt(limit, "limit"));
     }
 
@@ -60,7 +61,7 @@ public class ConversationResource {
     @Path("/{type}/{id}/messages")
     public HistoryQueries.Page messages(@PathParam("type") String type, @PathParam("id") String id,
             @QueryParam("before") String before, @QueryParam("after") String after, @QueryParam("limit") String limit) {
-        String userId = tokens.userOf(authorization);
+        String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
         return queries.history(key, Params.optionalLong(before, "before"), Params.optionalLong(after, "after"),
@@ -70,7 +71,7 @@ public class ConversationResource {
     @POST
     @Path("/{type}/{id}/read")
     public ReadResponse read(@PathParam("type") String type, @PathParam("id") String id, ReadRequest request) {
-        String userId = tokens.userOf(authorization);
+        String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
         if (request == null || request.orderKey() == null || request.orderKey() < 0) {
@@ -85,7 +86,7 @@ public class ConversationResource {
     @Path("/{type}/{id}/receipts")
     public HistoryQueries.Receipts receipts(@PathParam("type") String type, @PathParam("id") String id,
             @QueryParam("orderKey") String orderKeyParam) {
-        String userId = tokens.userOf(authorization);
+        String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
         Long orderKey = Params.optionalLong(orderKeyParam, "orderKey");
