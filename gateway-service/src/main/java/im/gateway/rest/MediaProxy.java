@@ -2,7 +2,6 @@ package im.gateway.rest;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,6 +27,7 @@ import io.vertx.httpproxy.ProxyInterceptor;
 import io.vertx.httpproxy.ProxyRequest;
 import io.vertx.httpproxy.ProxyResponse;
 
+import im.edge.InFlightLimit;
 import im.gateway.auth.TokenVerifier;
 import im.gateway.config.GatewayConfig;
 import im.protocol.ApiError;
@@ -67,7 +67,7 @@ public class MediaProxy {
     @Inject
     TokenVerifier tokens;
 
-    private final ConcurrentHashMap<String, Integer> uploadsPerUser = new ConcurrentHashMap<>();
+    private final InFlightLimit uploadsPerUser = new InFlightLimit();
     private final AtomicInteger uploads = new AtomicInteger();
 
     void route(@Observes Router router) {
@@ -126,14 +126,15 @@ public class MediaProxy {
             return;
         }
         GatewayConfig.Media limits = config.media();
-        if (!admitUser(userId, limits.maxConcurrentUploadsPerUser())) {
+        InFlightLimit.Permit userPermit = uploadsPerUser.tryAcquire(userId, limits.maxConcurrentUploadsPerUser());
+        if (userPermit == null) {
             refuse(context, new ProtocolException(ErrorCode.RATE_LIMITED, "at most " + limits.maxConcurrentUploadsPerUser()
                     + " uploads per user may be in flight at once"), null);
             return;
         }
         if (uploads.incrementAndGet() > limits.maxConcurrentUploads()) {
             uploads.decrementAndGet();
-            releaseUser(userId);
+            userPermit.release();
             refuse(context, new ProtocolException(ErrorCode.UNAVAILABLE, "too many uploads in flight; retry"), "1");
             return;
         }
@@ -142,30 +143,13 @@ public class MediaProxy {
         context.addEndHandler(ended -> {
             if (released.compareAndSet(false, true)) {
                 uploads.decrementAndGet();
-                releaseUser(userId);
+                userPermit.release();
             }
             if (!request.isEnded() && !ended.failed()) {
                 lingerThenClose(context);
             }
         });
         uploadProxy.handle(request);
-    }
-
-    private boolean admitUser(String userId, int max) {
-        boolean[] admitted = {false};
-        uploadsPerUser.compute(userId, (user, count) -> {
-            int current = count == null ? 0 : count;
-            if (current >= max) {
-                return count;
-            }
-            admitted[0] = true;
-            return current + 1;
-        });
-        return admitted[0];
-    }
-
-    private void releaseUser(String userId) {
-        uploadsPerUser.computeIfPresent(userId, (user, count) -> count <= 1 ? null : count - 1);
     }
 
     /** Uploads passing through this node now (for tests and metrics). */

@@ -1,18 +1,14 @@
 package im.media.messaging;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 import im.protocol.ErrorCode;
@@ -28,27 +24,15 @@ public class MediaEvents {
 
     @Inject
     @Channel(CHANNEL)
-    Emitter<String> emitter;
+    MutinyEmitter<String> emitter;
 
     /** Sends the record and waits for Kafka's acknowledgement; refuses with {@code UNAVAILABLE} if it does not come. */
     public void publish(Media media, Duration timeout) {
-        CompletableFuture<Void> acked = new CompletableFuture<>();
         Message<String> message = Message.of(JsonCodec.encode(media.withoutUrls()))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(media.mediaId()).build())
-                .withAck(() -> {
-                    acked.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                }).withNack(failure -> {
-                    acked.completeExceptionally(failure);
-                    return CompletableFuture.completedFuture(null);
-                });
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(media.mediaId()).build());
         try {
-            emitter.send(message);
-            acked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable();
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            emitter.sendMessage(message).await().atMost(timeout);
+        } catch (RuntimeException e) {
             throw unavailable();
         }
     }

@@ -1,8 +1,6 @@
 package im.media.service;
 
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -12,6 +10,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 
+import im.edge.InFlightLimit;
 import im.media.config.MediaConfig;
 import im.protocol.ErrorCode;
 import im.protocol.ProtocolException;
@@ -24,12 +23,11 @@ import im.protocol.ProtocolException;
 @ApplicationScoped
 public class UploadLimits {
 
-    /** An admitted upload's place; closing it (once, from wherever the upload ends) frees it. */
-    public interface Slot {
-        void release();
+    /** An admitted upload's place; releasing it (once, from wherever the upload ends) frees it. */
+    public interface Slot extends InFlightLimit.Permit {
     }
 
-    private final ConcurrentHashMap<String, Integer> inFlight = new ConcurrentHashMap<>();
+    private final InFlightLimit inFlight = new InFlightLimit();
     private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2)).build();
     private final MediaConfig.Uploads config;
 
@@ -40,25 +38,12 @@ public class UploadLimits {
     /** Admits one more upload of {@code userId}, or refuses it with {@code RATE_LIMITED}. */
     public Slot admit(String userId) {
         int max = config.maxConcurrentPerUser();
-        boolean[] admitted = {false};
-        inFlight.compute(userId, (user, count) -> {
-            int current = count == null ? 0 : count;
-            if (current >= max) {
-                return count;
-            }
-            admitted[0] = true;
-            return current + 1;
-        });
-        if (!admitted[0]) {
+        InFlightLimit.Permit permit = inFlight.tryAcquire(userId, max);
+        if (permit == null) {
             throw new ProtocolException(ErrorCode.RATE_LIMITED,
                     "at most " + max + " uploads per user may be in flight at once");
         }
-        AtomicBoolean released = new AtomicBoolean();
-        Slot slot = () -> {
-            if (released.compareAndSet(false, true)) {
-                inFlight.computeIfPresent(userId, (user, count) -> count <= 1 ? null : count - 1);
-            }
-        };
+        Slot slot = permit::release;
         if (!buckets.get(userId, user -> newBucket()).tryConsume(1)) {
             slot.release();
             throw new ProtocolException(ErrorCode.RATE_LIMITED,
@@ -69,7 +54,7 @@ public class UploadLimits {
 
     /** Uploads of {@code userId} in flight now. */
     public int inFlight(String userId) {
-        return inFlight.getOrDefault(userId, 0);
+        return inFlight.inFlight(userId);
     }
 
     private Bucket newBucket() {

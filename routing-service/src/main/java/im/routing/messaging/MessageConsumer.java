@@ -39,6 +39,8 @@ import im.protocol.MessageRules;
 import im.protocol.ProtocolException;
 import im.protocol.Topics;
 import im.routing.config.RoutingConfig;
+import im.routing.route.ConversationState;
+import im.routing.route.Router;
 
 /**
  * Consumes the three message topics in the {@code routing} group, one poll loop per topic (so a barrage flood never

@@ -22,6 +22,7 @@ import im.protocol.MembershipView;
 import im.protocol.Topics;
 import im.routing.config.RoutingConfig;
 import im.routing.presence.PresenceTable.Gained;
+import im.routing.route.RecentMessages;
 
 /**
  * The session-frame guarantee (PROTOCOL v1.1, Session): a message whose ack reaches its sender after the recipient got

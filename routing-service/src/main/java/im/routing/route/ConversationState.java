@@ -1,4 +1,4 @@
-package im.routing.messaging;
+package im.routing.route;
 
 import java.time.Duration;
 import java.util.Set;
@@ -19,10 +19,10 @@ import im.routing.config.RoutingConfig;
  * by {@link #apply}ing the partition's tail before its committed offset, so a restart or a rebalance keeps the chains,
  * the dedupe and the receipt requests.
  */
-final class ConversationState {
+public final class ConversationState {
 
     /** A message sent with {@code receipt: true}: its sender hears about receipts up to it. */
-    record ReceiptRequest(long orderKey, String senderId) {}
+    public record ReceiptRequest(long orderKey, String senderId) {}
 
     private final RoutingConfig config;
     private final Cache<String, Long> lastOrderKey;
@@ -31,7 +31,7 @@ final class ConversationState {
     /** Per conversation, reader and kind: the orderKey up to which senders have been told. */
     private final Cache<String, Long> receiptsReported;
 
-    ConversationState(RoutingConfig config) {
+    public ConversationState(RoutingConfig config) {
         this.config = config;
         lastOrderKey = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations()).build();
         seenClientMsgIds = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
@@ -46,14 +46,14 @@ final class ConversationState {
      * Records {@code offset} as the stream's latest and returns the one before it, or null. A record seen again (after a
      * rebalance) never names itself, or a later record, as its predecessor.
      */
-    Long advance(String stream, long offset) {
+    public Long advance(String stream, long offset) {
         Long before = lastOrderKey.getIfPresent(stream);
         lastOrderKey.asMap().merge(stream, offset, Math::max);
         return before != null && before < offset ? before : null;
     }
 
     /** Whether the same sender already sent this clientMsgId in this stream (a retry through any node). */
-    boolean isRetry(Envelope envelope, String stream, long offset) {
+    public boolean isRetry(Envelope envelope, String stream, long offset) {
         if (envelope.clientMsgId() == null) {
             return false;
         }
@@ -63,7 +63,7 @@ final class ConversationState {
     }
 
     /** The sender of the message at {@code orderKey} asked for receipts (bounded: the oldest requests give way). */
-    void requestReceipts(String conversationKey, long orderKey, String senderId) {
+    public void requestReceipts(String conversationKey, long orderKey, String senderId) {
         ConcurrentLinkedDeque<ReceiptRequest> requests = receiptRequests.get(conversationKey,
                 k -> new ConcurrentLinkedDeque<>());
         requests.add(new ReceiptRequest(orderKey, senderId));
@@ -77,7 +77,7 @@ final class ConversationState {
      * requests between the position it had already reported and this one, so each sender hears of each reader once per
      * message.
      */
-    Set<String> receiptSenders(String conversationKey, String reader, Action action) {
+    public Set<String> receiptSenders(String conversationKey, String reader, Action action) {
         ConcurrentLinkedDeque<ReceiptRequest> requests = receiptRequests.getIfPresent(conversationKey);
         String readerKey = conversationKey + '\n' + reader + '\n' + action.kind();
         Long reported = receiptsReported.getIfPresent(readerKey);
@@ -99,7 +99,7 @@ final class ConversationState {
     }
 
     /** Replays what routing a valid record did to this state, without routing it (the tail of a partition taken over). */
-    void apply(String stream, Envelope envelope, long offset) {
+    public void apply(String stream, Envelope envelope, long offset) {
         if (envelope.action() != null) {
             if (envelope.action().isReceipt()) {
                 receiptSenders(envelope.conversationKey(), envelope.sender().id(), envelope.action());

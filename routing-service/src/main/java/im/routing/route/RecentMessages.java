@@ -1,4 +1,4 @@
-package im.routing.messaging;
+package im.routing.route;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -16,9 +16,9 @@ import im.protocol.Message;
  * session that appears right after a message was routed would have missed. Routing records a message and resolves its
  * recipients' presence while holding the message's logs; presence, once applied, reads the logs of the user it changed
  * under the same locks — so a message either saw the new session, or is in the log when the new session is replayed
- * (see {@link Replays}). Bounded: a window of time, a number of messages per log, a number of logs.
+ * (see {@code Replays}). Bounded: a window of time, a number of messages per log, a number of logs.
  */
-final class RecentMessages {
+public final class RecentMessages {
 
     /**
      * A message as routed.
@@ -30,7 +30,7 @@ final class RecentMessages {
      * @param roomId for room messages
      * @param toUserIds a room command's targets, or null
      */
-    record Entry(long routedAt, String conversationKey, Message message, String excludeSessionId, String roomId,
+    public record Entry(long routedAt, String conversationKey, Message message, String excludeSessionId, String roomId,
             List<String> toUserIds) {}
 
     /** The messages of one user, group or room; its monitor is the lock routing and presence share. */
@@ -42,21 +42,21 @@ final class RecentMessages {
     private final int perLog;
     private final Cache<String, Log> logs;
 
-    RecentMessages(Duration window, int perLog, long maxLogs) {
+    public RecentMessages(Duration window, int perLog, long maxLogs) {
         this.window = window;
         this.perLog = perLog;
         this.logs = Caffeine.newBuilder().maximumSize(maxLogs).expireAfterAccess(window.multipliedBy(2)).build();
     }
 
-    static String userLog(String userId) {
+    public static String userLog(String userId) {
         return "u\n" + userId;
     }
 
-    static String groupLog(String groupId) {
+    public static String groupLog(String groupId) {
         return "g\n" + groupId;
     }
 
-    static String roomLog(String roomId) {
+    public static String roomLog(String roomId) {
         return "r\n" + roomId;
     }
 
@@ -64,7 +64,7 @@ final class RecentMessages {
      * Records {@code entry} in the logs named (in a fixed order, so two messages never wait for each other crosswise)
      * and, still holding them, resolves its recipients with {@code resolve}.
      */
-    <T> T record(List<String> logNames, Entry entry, Supplier<T> resolve) {
+    public <T> T record(List<String> logNames, Entry entry, Supplier<T> resolve) {
         List<Log> held = new ArrayList<>(logNames.size());
         for (String name : logNames.stream().sorted().distinct().toList()) {
             held.add(logs.get(name, n -> new Log()));
@@ -85,7 +85,7 @@ final class RecentMessages {
     }
 
     /** What the named log holds from the window; to be called after the presence change it answers is applied. */
-    List<Entry> recent(String logName) {
+    public List<Entry> recent(String logName) {
         Log log = logs.getIfPresent(logName);
         if (log == null) {
             return List.of();

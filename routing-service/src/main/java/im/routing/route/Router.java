@@ -1,4 +1,4 @@
-package im.routing.messaging;
+package im.routing.route;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,7 +51,7 @@ public class Router {
     /**
      * The deliveries of a message, a recall or a receipt. A message (not barrage, which is droppable by design) is
      * recorded among the recent messages of its recipients while their presence is looked up, so a session that appears
-     * meanwhile gets it replayed ({@link Replays}).
+     * meanwhile gets it replayed ({@code Replays}).
      */
     public List<Target> route(Envelope envelope, ConversationKey key, Payload payload) {
         String exclude = envelope.origin() == null ? null : envelope.origin().sessionId();
