@@ -251,7 +251,8 @@ public final class LocalStack {
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dquarkus.profile=local", "-Djava.io.tmpdir=" + data.resolve("tmp"),
-                "-Dquarkus.http.port=" + service.port(), "-Dkafka.bootstrap.servers=localhost:" + kafkaPort));
+                "-Dquarkus.http.port=" + service.port(), "-Dquarkus.http.host=127.0.0.1",
+                "-Dkafka.bootstrap.servers=localhost:" + kafkaPort));
         service.properties().forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar(service).toString());
