@@ -82,11 +82,11 @@ public interface GatewayConfig {
     @WithDefault("2m")
     Duration revokeWindow();
 
-    /** history-service's base URL: its API is reachable through the gateway. */
+    /** history-service's base URL: its API is reachable through the gateway (the REST clients history, history-api). */
     @WithDefault("http://localhost:8082")
     String historyUrl();
 
-    /** media-service's base URL: uploads and downloads pass through, media messages are checked against it. */
+    /** media-service's base URL: uploads and downloads pass through, media messages are checked against it (client media). */
     @WithDefault("http://localhost:8083")
     String mediaUrl();
 

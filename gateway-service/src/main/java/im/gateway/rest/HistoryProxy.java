@@ -1,12 +1,5 @@
 package im.gateway.rest;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.concurrent.CompletionStage;
-
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -16,20 +9,20 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
-import im.edge.ErrorMappers;
-import im.gateway.config.GatewayConfig;
-import im.protocol.ErrorCode;
+import io.smallrye.mutiny.Uni;
+
+import im.gateway.service.HistoryLookup;
 
 /**
  * Apps use one base URL, the gateway's: history's API ({@code /v1/conversations…}, {@code /v1/search}) is passed through
- * to history-service unchanged, token included (history checks it itself).
+ * to history-service unchanged, token included (history checks it itself), and history's status and body come back
+ * unchanged; UNAVAILABLE when history cannot be reached (timeouts and the circuit breaker are {@link HistoryLookup}'s).
  */
 @Path("/v1")
 public class HistoryProxy {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Inject
-    GatewayConfig config;
+    HistoryLookup history;
 
     @Context
     UriInfo uri;
@@ -39,40 +32,31 @@ public class HistoryProxy {
 
     @GET
     @Path("/conversations")
-    public CompletionStage<Response> list() {
+    public Uni<Response> list() {
         return forward("GET", null);
     }
 
     @GET
     @Path("/conversations/{rest: .+}")
-    public CompletionStage<Response> get() {
+    public Uni<Response> get() {
         return forward("GET", null);
     }
 
     @POST
     @Path("/conversations/{rest: .+}")
-    public CompletionStage<Response> post(String body) {
+    public Uni<Response> post(String body) {
         return forward("POST", body);
     }
 
     @GET
     @Path("/search")
-    public CompletionStage<Response> search() {
+    public Uni<Response> search() {
         return forward("GET", null);
     }
 
-    private CompletionStage<Response> forward(String method, String body) {
-        String target = config.historyUrl() + uri.getRequestUri().getRawPath()
-                + (uri.getRequestUri().getRawQuery() == null ? "" : "?" + uri.getRequestUri().getRawQuery());
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(target)).timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json");
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        return HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
-                .thenApply(answer -> Response.status(answer.statusCode()).entity(answer.body())
-                        .type("application/json").build())
-                .exceptionally(failure -> ErrorMappers.answer(ErrorCode.UNAVAILABLE, "history is not reachable; retry"));
+    private Uni<Response> forward(String method, String body) {
+        // the path below /v1/ as it arrived, still encoded; the query decoded (the client encodes it again)
+        String path = uri.getRequestUri().getRawPath().substring("/v1/".length());
+        return history.forward(method, path, uri.getQueryParameters(), authorization, body);
     }
 }

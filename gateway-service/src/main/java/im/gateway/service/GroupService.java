@@ -59,7 +59,7 @@ public class GroupService {
         all.addAll(checkedUsers(members));
         // decided in one place: the first creator's claim wins, whichever node it came through and whatever this node's
         // view holds right now
-        return history.claimGroup(id, caller.userId()).thenCompose(claimed -> {
+        return history.claimGroup(id, caller.userId()).subscribeAsCompletionStage().thenCompose(claimed -> {
             long now = System.currentTimeMillis();
             List<Membership> records = new ArrayList<>();
             records.add(new Membership(1, Membership.KIND_GROUP, id, null, name, caller.userId(), now));

@@ -1,58 +1,68 @@
 package im.gateway.service;
 
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.time.temporal.ChronoUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
+import jakarta.ws.rs.WebApplicationException;
 
-import im.gateway.config.GatewayConfig;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Fallback;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.faulttolerance.Timeout;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+import io.smallrye.mutiny.Uni;
+
+import im.gateway.client.MediaClient;
 import im.protocol.ErrorCode;
-import im.protocol.JsonCodec;
-import im.protocol.Media;
 import im.protocol.MessageContent;
 import im.protocol.ProtocolException;
 
 /**
  * A media message naming a {@code mediaId} is checked against the media service before it is sent: the upload exists,
  * belongs to the sender and was uploaded as the message's type; then its signed URLs and measured facts go into the
- * message, so recipients get working links and nobody can claim another user's upload or lie about a file's size.
+ * message, so recipients get working links and nobody can claim another user's upload or lie about a file's size. The
+ * lookup (typed client {@link MediaClient}) has a timeout, two quick retries (a GET) and a circuit breaker, so a media
+ * service that is down costs a send one failed call at most, not a timeout each.
  */
 @ApplicationScoped
 public class MediaLookup {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    @Inject
-    GatewayConfig config;
+    @RestClient
+    MediaClient media;
 
-    /** {@code content} filled from the upload it names, or a refusal ({@link ProtocolException}) as the future's failure. */
-    public CompletableFuture<MessageContent> fill(String senderId, MessageContent content) {
+    /**
+     * {@code content} filled from the upload it names, or a refusal ({@link ProtocolException}: NOT_FOUND, FORBIDDEN,
+     * UNSUPPORTED_MEDIA_TYPE, or UNAVAILABLE when media-service cannot answer) as the failure.
+     */
+    @Timeout(value = 2, unit = ChronoUnit.SECONDS)
+    @Retry(maxRetries = 2, delay = 100, jitter = 20, abortOn = {ProtocolException.class, CircuitBreakerOpenException.class})
+    @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.5, delay = 5_000, skipOn = ProtocolException.class)
+    @Fallback(fallbackMethod = "unavailable", skipOn = ProtocolException.class)
+    public Uni<MessageContent> fill(String senderId, MessageContent content) {
         String mediaId = content.mediaId();
-        HttpRequest lookup = HttpRequest.newBuilder(URI.create(config.mediaUrl() + "/v1/internal/media/"
-                + URLEncoder.encode(mediaId, StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(5)).build();
-        return HTTP.sendAsync(lookup, HttpResponse.BodyHandlers.ofString()).handle((answer, failure) -> {
-            if (failure != null || (answer.statusCode() != 200 && answer.statusCode() != 404)) {
-                throw new ProtocolException(ErrorCode.UNAVAILABLE, "media is not reachable; retry");
+        return media.media(mediaId).onFailure(WebApplicationException.class).transform(failure -> {
+            int status = ((WebApplicationException) failure).getResponse().getStatus();
+            if (status == 404) {
+                return new ProtocolException(ErrorCode.NOT_FOUND, "no media " + mediaId);
             }
-            if (answer.statusCode() == 404) {
-                throw new ProtocolException(ErrorCode.NOT_FOUND, "no media " + mediaId);
-            }
-            Media media = JsonCodec.decode(answer.body(), Media.class);
-            if (!senderId.equals(media.ownerId())) {
+            return status < 500
+                    ? new ProtocolException(ErrorCode.UNAVAILABLE, "media refused the lookup (" + status + ")")
+                    : failure;
+        }).map(upload -> {
+            if (!senderId.equals(upload.ownerId())) {
                 throw new ProtocolException(ErrorCode.FORBIDDEN, "media " + mediaId + " was uploaded by another user");
             }
-            if (media.type() != content.type()) {
+            if (upload.type() != content.type()) {
                 throw new ProtocolException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "media " + mediaId + " was uploaded as "
-                        + media.type().wireName() + ", not " + content.type().wireName());
+                        + upload.type().wireName() + ", not " + content.type().wireName());
             }
-            return media.fill(content);
+            return upload.fill(content);
         });
+    }
+
+    Uni<MessageContent> unavailable(String senderId, MessageContent content) {
+        return Uni.createFrom().failure(new ProtocolException(ErrorCode.UNAVAILABLE, "media is not reachable; retry"));
     }
 }

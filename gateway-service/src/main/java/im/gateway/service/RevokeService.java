@@ -1,8 +1,6 @@
 package im.gateway.service;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,9 +25,6 @@ import im.protocol.ServerFrames.Ack;
  */
 @ApplicationScoped
 public class RevokeService {
-    /** Look-ups again while history catches up: 100, 200, 400, 800, 1600 ms. */
-    private static final int LOOKUP_RETRIES = 5;
-
     @Inject
     GatewayConfig config;
 
@@ -48,20 +43,23 @@ public class RevokeService {
             return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
         }
         String key = ConversationKey.of(user.userId(), to).value();
-        return lookup(messageId, 0).thenApply(stored -> {
-            if (stored == null || !key.equals(stored.conversationKey())) {
-                throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + messageId + " in this conversation");
-            }
-            if (!user.userId().equals(stored.senderId())) {
-                throw new ProtocolException(ErrorCode.FORBIDDEN, "only the sender may recall a message");
-            }
-            if (System.currentTimeMillis() - stored.sentAt() > config.revokeWindow().toMillis()) {
-                throw new ProtocolException(ErrorCode.REVOKE_WINDOW_PASSED,
-                        "messages can be recalled for " + config.revokeWindow().toSeconds() + " s");
-            }
-            return stored;
-        }).thenCompose(stored -> sendService.act(user, to, Action.revoke(stored.messageId()), requestId, origin,
-                System.currentTimeMillis()))
+        // history's lookup asks again while the message is not stored yet (a recall right after the send can overtake
+        // it): fault tolerance's retry on NOT_FOUND, see HistoryLookup.message
+        return history.message(messageId).onFailure(RevokeService::isNotFound).recoverWithNull()
+                .subscribeAsCompletionStage().thenApply(stored -> {
+                    if (stored == null || !key.equals(stored.conversationKey())) {
+                        throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + messageId + " in this conversation");
+                    }
+                    if (!user.userId().equals(stored.senderId())) {
+                        throw new ProtocolException(ErrorCode.FORBIDDEN, "only the sender may recall a message");
+                    }
+                    if (System.currentTimeMillis() - stored.sentAt() > config.revokeWindow().toMillis()) {
+                        throw new ProtocolException(ErrorCode.REVOKE_WINDOW_PASSED,
+                                "messages can be recalled for " + config.revokeWindow().toSeconds() + " s");
+                    }
+                    return stored;
+                }).thenCompose(stored -> sendService.act(user, to, Action.revoke(stored.messageId()), requestId, origin,
+                        System.currentTimeMillis()))
                 .exceptionally(failure -> {
                     Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
                     ApiError error = cause instanceof ProtocolException p
@@ -71,17 +69,7 @@ public class RevokeService {
                 });
     }
 
-    /**
-     * The stored message, asked again a few times while history has not stored it yet: a recall right after the send
-     * can reach the gateway before the message reaches history.
-     */
-    private CompletableFuture<HistoryLookup.Stored> lookup(String messageId, int attempt) {
-        return history.message(messageId).thenCompose(stored -> {
-            if (stored != null || attempt >= LOOKUP_RETRIES) {
-                return CompletableFuture.completedFuture(stored);
-            }
-            Executor later = CompletableFuture.delayedExecutor(100L << attempt, TimeUnit.MILLISECONDS);
-            return CompletableFuture.supplyAsync(() -> null, later).thenCompose(v -> lookup(messageId, attempt + 1));
-        });
+    private static boolean isNotFound(Throwable failure) {
+        return failure instanceof ProtocolException p && p.code() == ErrorCode.NOT_FOUND;
     }
 }

@@ -43,6 +43,7 @@ import im.protocol.ProtocolException;
 import im.protocol.SendRequest;
 import im.protocol.Sender;
 import im.protocol.ServerFrames.Ack;
+import im.protocol.StoredMessage;
 
 /**
  * The send path shared by the WebSocket {@code send} op and {@code POST /v1/messages}: check, stamp, produce keyed by
@@ -150,18 +151,20 @@ public class SendService {
         // the look-ups start here, outside any future: whatever they throw becomes their future's failure, or the
         // hand-over below would never happen and the session's later sends would wait for ever
         CompletableFuture<Envelope> filled = lookup
-                ? started(() -> mediaLookup.fill(user.userId(), checked.message())).thenApply(checked::withMessage)
+                ? started(() -> mediaLookup.fill(user.userId(), checked.message()).subscribeAsCompletionStage())
+                        .thenApply(checked::withMessage)
                 : CompletableFuture.completedFuture(checked);
         boolean check = mayRetryElsewhere && dedupeKey != null && retryChecks.tryAcquire();
-        CompletableFuture<HistoryLookup.Stored> firstWrite = !check
+        CompletableFuture<StoredMessage> firstWrite = !check
                 ? CompletableFuture.completedFuture(null)
-                : started(() -> history.sent(checked.conversationKey(), user.userId(), checked.clientMsgId()))
+                : started(() -> history.sent(checked.conversationKey(), user.userId(), checked.clientMsgId())
+                        .subscribeAsCompletionStage())
                         .exceptionally(unreachable -> null)
                         .whenComplete((stored, failure) -> retryChecks.release());
         // a send that waits for its turn continues on another task, not inside the previous send's completion: a
         // thousand sends queued behind one look-up would otherwise complete each other recursively, one stack frame set
         // per send, until the stack overflows
-        CompletableFuture<HistoryLookup.Stored> turn = previous.isDone() || turns == null
+        CompletableFuture<StoredMessage> turn = previous.isDone() || turns == null
                 ? previous.thenCompose(ready -> firstWrite)
                 : previous.thenComposeAsync(ready -> firstWrite, turns);
         CompletableFuture<Ack> outcome = turn

@@ -21,7 +21,7 @@ public interface HistoryConfig {
     @WithDefault("2m")
     Duration revokeWindow();
 
-    /** Routing's base URL: who entered which room is known there. */
+    /** Routing's base URL: who entered which room is known there (the REST client routing). */
     @WithDefault("http://localhost:8081")
     String routingUrl();
 

@@ -19,20 +19,18 @@ import im.protocol.Ids;
 import im.protocol.Limits;
 import im.protocol.MembershipView;
 import im.protocol.ProtocolException;
+import im.protocol.StoredMessage;
 import im.protocol.Text;
 
 /**
  * Lookups and decisions for the other services inside the cluster, not passed through the gateway (keep this port off the
  * public network): the stored message behind an id (a recall's check; aliases of retries resolve to their message), the
  * first write of a (conversation, sender, clientMsgId) within the dedupe window (a retry on another node gets the first
- * ack), and group id claims (the first creator wins, whichever node it came through).
+ * ack), and group id claims (the first creator wins, whichever node it came through). The messages are
+ * {@link StoredMessage}s, the record the gateway's client reads them as.
  */
 @Path("/v1/internal")
 public class InternalResource {
-
-    /** What a recall is checked against; {@code messageId} is the stored message's own id. */
-    public record StoredMessage(String messageId, String conversationKey, String senderId, long sentAt, boolean revoked,
-            long orderKey) {}
 
     /** A group id claim: who claimed it first. */
     public record GroupClaim(String groupId, String ownerId, long claimedAt) {}
