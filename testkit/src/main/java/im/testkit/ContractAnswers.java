@@ -72,7 +72,7 @@ public final class ContractAnswers {
             return status + " carries " + code + ", whose status is " + code.httpStatus();
         }
         if (status >= 500 && !(unavailableAllowed && code == ErrorCode.UNAVAILABLE)) {
-            return status + " " + code + ": a server error";
+            return status + " " + code + ": a server error (" + abbreviate(body.get("error").path("message").asText()) + ")";
         }
         return null;
     }
