@@ -292,10 +292,24 @@ public final class ConsumerLoop implements AutoCloseable {
 
     /** Stops reading: batches in progress get up to {@code grace} to finish, done offsets are committed. */
     public void close(Duration grace) {
+        stop();
+        awaitStopped(Duration.ofMillis(grace.toMillis() + 2_000));
+    }
+
+    /**
+     * Tells the loop to stop and returns at once: it finishes the batches in progress (3 s at most), commits what is done
+     * and leaves its group on its own thread. A service stops all its loops this way first, then waits for them, so
+     * they stop side by side rather than one after another.
+     */
+    public void stop() {
         closing = true;
         consumer.wakeup();
+    }
+
+    /** Waits up to {@code timeout} for the loop's thread to end after {@link #stop()}; interrupts it after that. */
+    public void awaitStopped(Duration timeout) {
         try {
-            thread.join(grace.toMillis() + 2_000);
+            thread.join(Math.max(1, timeout.toMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -365,7 +365,13 @@ public final class LocalStack {
         if (!processes.isEmpty()) {
             LOG.info("Stopping services...");
         }
-        processes.values().forEach(Process::destroy);
+        long stopStarted = System.nanoTime();
+        processes.forEach((service, process) -> {
+            // how long each service takes to stop gracefully (SIGTERM to exit) is in the log: the target is 5 s
+            process.onExit().thenRun(() -> LOG.info("{}: stopped in {} ms", service.module(),
+                    (System.nanoTime() - stopStarted) / 1_000_000));
+            process.destroy();
+        });
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
         processes.forEach((service, process) -> {
             try {
