@@ -1,5 +1,6 @@
 package im.testkit;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -78,11 +81,21 @@ public final class TopicProbe implements AutoCloseable {
         consumer.close(Duration.ofSeconds(2));
     }
 
+    /**
+     * Header on every record {@link #produce} writes: the test wrote it, as a backend would, so a check of what the services
+     * write (the system tests' contract check) can tell it from theirs.
+     */
+    public static final String WRITTEN_BY_TEST = "im-test-written-by";
+
     /** Writes one record with acks=all and waits for the broker's answer. */
     public static RecordMetadata produce(String bootstrapServers, ProducerRecord<String, String> record) {
+        List<Header> headers = new ArrayList<>(List.of(record.headers().toArray()));
+        headers.add(new RecordHeader(WRITTEN_BY_TEST, "TopicProbe".getBytes(StandardCharsets.UTF_8)));
+        ProducerRecord<String, String> marked = new ProducerRecord<>(record.topic(), record.partition(), record.timestamp(),
+                record.key(), record.value(), headers);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers, ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-            return producer.send(record).get(20, TimeUnit.SECONDS);
+            return producer.send(marked).get(20, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
