@@ -1,6 +1,7 @@
 package im.push;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -28,6 +29,7 @@ import im.protocol.MessageRules;
 import im.protocol.MessageType;
 import im.protocol.Priority;
 import im.protocol.ProtocolException;
+import im.protocol.RecordHeaders;
 import im.protocol.Sender;
 
 /**
@@ -68,8 +70,8 @@ public class BroadcastResource {
         String name = jwt.getClaim("name");
         Broadcast broadcast = new Broadcast(1, MessageIds.next(now), new Sender(jwt.getSubject(), name), now,
                 request.priority() == null ? Priority.HIGH : request.priority(), request.message());
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(im.protocol.RecordHeaders.TYPE, type.wireName().getBytes(StandardCharsets.UTF_8));
+        List<RecordHeader> headers = List
+                .of(new RecordHeader(RecordHeaders.TYPE, type.wireName().getBytes(StandardCharsets.UTF_8)));
         CompletableFuture<BroadcastResponse> done = new CompletableFuture<>();
         emitter.send(Message.of(JsonCodec.encode(broadcast))
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(headers).build())

@@ -23,6 +23,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 
 /**
  * Reads and writes topics of a real broker in tests, as a backend or an operator's tool would: a consumer that starts at
@@ -51,7 +52,7 @@ public final class TopicProbe implements AutoCloseable {
 
     /** Waits for a record that matches and returns it. */
     public ConsumerRecord<String, String> await(Predicate<ConsumerRecord<String, String>> match) {
-        return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+        return Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
             poll();
             return received.stream().filter(match).findFirst().orElse(null);
         }, r -> r != null);
@@ -59,7 +60,7 @@ public final class TopicProbe implements AutoCloseable {
 
     /** Waits until at least {@code count} records have arrived. */
     public List<ConsumerRecord<String, String>> awaitCount(int count) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
             poll();
             return received.size() >= count;
         });

@@ -1,5 +1,6 @@
 package im.history.service;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -64,7 +65,7 @@ public class Access {
                 }
             }
             return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new ProtocolException(ErrorCode.UNAVAILABLE, "room membership is unknown right now");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
