@@ -44,6 +44,8 @@ class SchemaTest {
 
         assertThat(validate("message-envelope.v1.json", revoke)).isEmpty();
         assertThat(validate("message-envelope.v1.json", receipt)).isEmpty();
+        assertThat(JsonCodec.tree(JsonCodec.encode(receipt)).get("action").fieldNames())
+                .toIterable().containsExactlyInAnyOrder("type", "orderKey", "kind");
     }
 
     @Test
