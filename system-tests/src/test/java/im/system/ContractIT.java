@@ -7,6 +7,8 @@ import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -64,7 +66,8 @@ import im.testkit.WsClient;
  * topic of {@link Topics} is read from the beginning and its value validated against the JSON Schema of its topic (dead
  * letters: their headers), with the {@code im-type} header matching what the value carries. Runs after the other system
  * tests ({@code junit-platform.properties}), so their records are checked too; records a test wrote itself, as a backend
- * would ({@link TopicProbe#WRITTEN_BY_TEST}), are not the services' and are skipped.
+ * would ({@link TopicProbe#WRITTEN_BY_TEST}), are not the services' and are skipped. A field that no schema declares
+ * fails too: the schemas allow additions for newer producers, but must describe whatever the services write.
  */
 @Order(Integer.MAX_VALUE)
 class ContractIT {
@@ -81,6 +84,8 @@ class ContractIT {
             Topics.BROADCAST, "broadcast.v1.json",
             Topics.MEDIA, "media.v1.json",
             Topics.DLQ, "dlq.v1.json");
+    /** Every field name the schemas declare: a record field outside it is one the contract does not describe. */
+    private static final Set<String> DOCUMENTED = documentedFields();
     private static final String BOUNDARY = "im-contract-it-boundary";
 
     private static Stack stack;
@@ -253,6 +258,13 @@ class ContractIT {
         if (!messages.isEmpty()) {
             problems.add(where + ": " + messages.stream().map(ValidationMessage::toString).collect(Collectors.joining("; ")));
         }
+        if (!record.topic().equals(Topics.DLQ)) {
+            Set<String> undocumented = new TreeSet<>();
+            collectUndocumented(value, undocumented);
+            if (!undocumented.isEmpty()) {
+                problems.add(where + ": fields no schema documents: " + undocumented);
+            }
+        }
         String kind = value.has("action") ? value.at("/action/type").asText() : value.at("/message/type").asText();
         Header type = record.headers().lastHeader(RecordHeaders.TYPE);
         boolean typed = record.topic().startsWith("im.messages.") || record.topic().equals(Topics.BROADCAST);
@@ -260,6 +272,46 @@ class ContractIT {
             problems.add(where + ": header " + RecordHeaders.TYPE + " must be " + kind);
         }
         return problems;
+    }
+
+    /** Field names of {@code node} (at any depth) that no schema declares under {@code properties}. */
+    private static void collectUndocumented(JsonNode node, Set<String> undocumented) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(field -> {
+                if (!DOCUMENTED.contains(field.getKey())) {
+                    undocumented.add(field.getKey());
+                }
+                collectUndocumented(field.getValue(), undocumented);
+            });
+        } else if (node.isArray()) {
+            node.forEach(element -> collectUndocumented(element, undocumented));
+        }
+    }
+
+    private static Set<String> documentedFields() {
+        Set<String> names = new HashSet<>();
+        Set<String> files = new TreeSet<>(SCHEMA_OF.values());
+        files.addAll(List.of("common.v1.json", "message-content.v1.json"));
+        for (String file : files) {
+            try (InputStream in = ContractIT.class.getClassLoader().getResourceAsStream(SCHEMAS + file)) {
+                collectDeclared(JsonCodec.mapper().readTree(in), names);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return names;
+    }
+
+    private static void collectDeclared(JsonNode schema, Set<String> names) {
+        if (schema.isObject()) {
+            JsonNode properties = schema.get("properties");
+            if (properties != null && properties.isObject()) {
+                properties.fieldNames().forEachRemaining(names::add);
+            }
+            schema.forEach(child -> collectDeclared(child, names));
+        } else if (schema.isArray()) {
+            schema.forEach(child -> collectDeclared(child, names));
+        }
     }
 
     private static ObjectNode headers(ConsumerRecord<String, byte[]> record) {
