@@ -1,5 +1,7 @@
 package im.bench;
 
+import java.util.concurrent.locks.LockSupport;
+
 /** The harness clock: nanoseconds since the harness started (senders and receivers share it: one JVM). */
 final class Clock {
     private static final long BASE = System.nanoTime() - 1;
@@ -15,7 +17,7 @@ final class Clock {
     static void parkUntil(long at) {
         long wait;
         while ((wait = at - now()) > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(wait, 1_000_000));
+            LockSupport.parkNanos(Math.min(wait, 1_000_000));
         }
     }
 }

@@ -7,10 +7,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -81,7 +84,7 @@ public final class HistoryBench {
             }
         } finally {
             try (var paths = Files.walk(work)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
     }
@@ -94,7 +97,7 @@ public final class HistoryBench {
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         long start = System.currentTimeMillis();
-        java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong failed = new AtomicLong();
         String text = "benchmark message with some ordinary chat text in it, about as long as a typical line typed "
                 + "on a phone, #";
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
@@ -163,9 +166,9 @@ public final class HistoryBench {
         List<TopicPartition> partitions = admin.describeTopics(List.of(Topics.MESSAGES_RELIABLE)).allTopicNames()
                 .get(10, TimeUnit.SECONDS).get(Topics.MESSAGES_RELIABLE).partitions().stream()
                 .map(p -> new TopicPartition(Topics.MESSAGES_RELIABLE, p.partition())).toList();
-        return admin.listOffsets(partitions.stream().collect(java.util.stream.Collectors.toMap(p -> p,
+        return admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p,
                 p -> OffsetSpec.latest()))).all().get(10, TimeUnit.SECONDS).entrySet().stream()
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
     private static long lag(Admin admin) throws Exception {
@@ -175,7 +178,7 @@ public final class HistoryBench {
                 .get(10, TimeUnit.SECONDS).get(Topics.MESSAGES_RELIABLE).partitions().stream()
                 .map(p -> new TopicPartition(Topics.MESSAGES_RELIABLE, p.partition())).toList();
         long lag = 0;
-        var ends = admin.listOffsets(partitions.stream().collect(java.util.stream.Collectors.toMap(p -> p,
+        var ends = admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p,
                 p -> OffsetSpec.latest()))).all().get(10, TimeUnit.SECONDS);
         for (TopicPartition partition : partitions) {
             OffsetAndMetadata done = committed.get(partition);

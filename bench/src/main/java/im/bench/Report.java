@@ -3,6 +3,7 @@ package im.bench;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.FieldPosition;
@@ -120,7 +121,7 @@ final class Report {
             if (n <= 0) {
                 return out.append("0%");
             }
-            return out.append(new java.math.BigDecimal(100).subtract(java.math.BigDecimal.ONE.movePointLeft(n - 2))
+            return out.append(new BigDecimal(100).subtract(BigDecimal.ONE.movePointLeft(n - 2))
                     .stripTrailingZeros().toPlainString()).append('%');
         }
 

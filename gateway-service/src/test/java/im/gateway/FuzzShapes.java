@@ -1,8 +1,10 @@
 package im.gateway;
 
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -36,7 +38,7 @@ final class FuzzShapes {
         /** Names derived from the seed, so a replay generates the same frames. */
         static World of(long seed, int users) {
             String tag = Long.toHexString(seed & 0xFFFFFFL);
-            List<String> names = java.util.stream.IntStream.range(0, users).mapToObj(i -> "fz" + tag + "u" + i).toList();
+            List<String> names = IntStream.range(0, users).mapToObj(i -> "fz" + tag + "u" + i).toList();
             return new World(names, "fz" + tag + "g", List.of("fz" + tag + "ra", "fz" + tag + "rb"));
         }
     }
@@ -210,7 +212,7 @@ final class FuzzShapes {
             case "renewToken" -> frame.put("token", switch (f.nextInt(5)) {
                 case 0, 1 -> Tokens.user(me);
                 case 2 -> Tokens.user(otherUser());
-                case 3 -> Tokens.sign(Tokens.DEV_SECRET, me, null, java.time.Duration.ofMinutes(-10), false);
+                case 3 -> Tokens.sign(Tokens.DEV_SECRET, me, null, Duration.ofMinutes(-10), false);
                 default -> f.nastyString();
             });
             default -> {

@@ -2,6 +2,7 @@ package im.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLEncoder;
@@ -10,12 +11,14 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,11 +39,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -99,7 +106,7 @@ class GatewayFuzzTest {
     private static final Set<String> PUSHES = Set.of("messages", "broadcast", "revoked", "receipt", "tokenWillExpire",
             "session", "presence", "conversationChanged", "totalUnreadChanged");
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper LENIENT = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper LENIENT = new ObjectMapper();
     private static final int ONE_MEBIBYTE = 1024 * 1024;
 
     @TestHTTPResource("/")
@@ -199,7 +206,7 @@ class GatewayFuzzTest {
                 + Tokens.user(me)))) {
             try {
                 ws.sendFragmented(frame.text(), 16 * 1024);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the server closed while the rest was being written
             }
             RawWebSocket.Outcome outcome = ws.readUntil(t -> false);
@@ -256,7 +263,7 @@ class GatewayFuzzTest {
             int depth = f.between(50, 400);
             for (int i = 0; i < depth; i++) {
                 ObjectNode outer = shapes.message("combine");
-                ((com.fasterxml.jackson.databind.node.ArrayNode) outer.get("messages")).removeAll().add(message);
+                ((ArrayNode) outer.get("messages")).removeAll().add(message);
                 message = outer;
             }
             frame = shapes.frame(id);
@@ -422,7 +429,7 @@ class GatewayFuzzTest {
             try {
                 Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                         .until(() -> isClosed() || outstanding() <= 0);
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
+            } catch (ConditionTimeoutException e) {
                 violations.add("socket " + index + ": unanswered after 60 s: " + unanswered(10));
             }
             if (!isClosed()) {
@@ -738,7 +745,7 @@ class GatewayFuzzTest {
                     violations.add("handshake " + ContractAnswers.abbreviate(target) + " " + ContractAnswers.abbreviate(
                             headers.toString()) + " ended with close " + outcome.closeCode() + " after " + outcome.texts());
                 }
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 violations.add("handshake " + ContractAnswers.abbreviate(target) + ": " + e);
             }
         }
@@ -752,7 +759,7 @@ class GatewayFuzzTest {
      * the RFC's code, 1002 or 1007, or without a close frame, as the RFC allows. A ping with its id then says whether
      * the session is still there.
      */
-    private static void rawFrame(Fuzz f, RawWebSocket ws, List<String> violations) throws java.io.IOException {
+    private static void rawFrame(Fuzz f, RawWebSocket ws, List<String> violations) throws IOException {
         byte[] ping = "{\"op\":\"ping\",\"id\":\"raw\"}".getBytes(StandardCharsets.UTF_8);
         int kind = f.nextInt(8);
         Set<Integer> closes = Set.of();
@@ -794,7 +801,7 @@ class GatewayFuzzTest {
 
     /** A token with {@code "alg": "none"}: unsigned. */
     private static String unsigned(String user) {
-        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         return b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
                 + b64.encodeToString(("{\"sub\":\"" + user + "\",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600)
                         + "}").getBytes(StandardCharsets.UTF_8))
@@ -853,7 +860,7 @@ class GatewayFuzzTest {
         }
         pool.shutdown();
         System.out.printf("FUZZ GatewayFuzzTest.rest: %d requests in %d ms, statuses %s, %d violations%n", requests.size(),
-                (System.nanoTime() - started) / 1_000_000, new java.util.TreeMap<>(statuses), violations.size());
+                (System.nanoTime() - started) / 1_000_000, new TreeMap<>(statuses), violations.size());
         assertThat(violations).as("seed %d (replay: -D%s=%d)", f.seed(), Fuzz.SEED_PROPERTY, f.seed()).isEmpty();
     }
 
@@ -911,7 +918,7 @@ class GatewayFuzzTest {
             case 10 -> {
                 method = "POST";
                 target = conversation + "/" + f.pick("read", "receipts", "messages");
-                body = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("orderKey",
+                body = JsonNodeFactory.instance.objectNode().put("orderKey",
                         f.between(0, 100));
                 unavailable = true;
             }

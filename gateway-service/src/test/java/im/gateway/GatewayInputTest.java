@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.awaitility.Awaitility;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +24,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 
 import im.protocol.ClientFrame;
 import im.protocol.Delivery;
@@ -33,6 +39,7 @@ import im.protocol.Topics;
 import im.testkit.EmbeddedKafka;
 import im.testkit.KafkaResource;
 import im.testkit.PoisonRecords;
+import im.testkit.RawWebSocket;
 import im.testkit.Tokens;
 import im.testkit.TopicProbe;
 import im.testkit.WsClient;
@@ -78,7 +85,7 @@ class GatewayInputTest {
                     "nullMention", sendFrame("nullMention", "{\"type\":\"text\",\"text\":\"hi\"}",
                             ",\"mentions\":{\"userIds\":[null]}"),
                     "manyMentions", sendFrame("manyMentions", "{\"type\":\"text\",\"text\":\"hi\"}",
-                            ",\"mentions\":{\"userIds\":" + JsonCodec.encode(java.util.Collections.nCopies(51, "u")) + "}"),
+                            ",\"mentions\":{\"userIds\":" + JsonCodec.encode(Collections.nCopies(51, "u")) + "}"),
                     "clientMsgId", sendFrame("clientMsgId", "{\"type\":\"text\",\"text\":\"hi\"}",
                             ",\"clientMsgId\":\"" + "c".repeat(65) + "\""),
                     "badRoom", "{\"op\":\"enterRoom\",\"id\":\"badRoom\",\"roomId\":\"no spaces\"}",
@@ -125,7 +132,7 @@ class GatewayInputTest {
      */
     @Test
     void aMessageOverOneMebibyte_inFragments_closesWith1009() throws Exception {
-        try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+        try (RawWebSocket ws = RawWebSocket.open(url.toString(), "/v1/ws",
                 Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("frag"))))) {
             ws.sendFragmented(sendFrame("frag", "{\"type\":\"text\",\"text\":\"" + "y".repeat(1100 * 1024) + "\"}", ""),
                     16 * 1024);
@@ -136,11 +143,11 @@ class GatewayInputTest {
     /** Found by GatewayFuzzTest: a binary frame was dropped without an answer (under websockets-next). */
     @Test
     void aBinaryFrame_getsAnErrorFrame_andTheSessionGoesOn() throws Exception {
-        try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+        try (RawWebSocket ws = RawWebSocket.open(url.toString(), "/v1/ws",
                 Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("binary"))))) {
             ws.sendFrame(0x82, "{\"op\":\"ping\",\"id\":\"b\"}".getBytes(StandardCharsets.UTF_8));
             ws.sendText("{\"op\":\"ping\",\"id\":\"after\"}");
-            im.testkit.RawWebSocket.Outcome outcome = ws.readUntil(text -> text.contains("\"after\""));
+            RawWebSocket.Outcome outcome = ws.readUntil(text -> text.contains("\"after\""));
             assertThat(outcome.closeCode()).isZero();
             assertThat(outcome.texts()).anySatisfy(text -> assertThat(JsonCodec.tree(text).path("error").path("code")
                     .asText()).isEqualTo("INVALID_REQUEST"));
@@ -151,7 +158,7 @@ class GatewayInputTest {
     @Test
     void aFrameTheRfcForbids_closesWith1002() throws Exception {
         for (int firstByte : new int[]{0x83, 0x80}) {
-            try (im.testkit.RawWebSocket ws = im.testkit.RawWebSocket.open(url.toString(), "/v1/ws",
+            try (RawWebSocket ws = RawWebSocket.open(url.toString(), "/v1/ws",
                     Map.of("Authorization", "Bearer " + Tokens.user(uniqueUser("rfc"))))) {
                 ws.sendFrame(firstByte, "{\"op\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
                 assertThat(ws.readUntil(text -> false).closeCode()).as("first byte %x", firstByte).isIn(1002, -1);
@@ -167,9 +174,9 @@ class GatewayInputTest {
             assertThat(ws.awaitClosed()).isEqualTo(4401);
             assertThat(ws.frames().get(0).get("error").get("code").asText()).isEqualTo("UNAUTHORIZED");
         }
-        io.restassured.RestAssured.given().baseUri(url.toString()).auth().oauth2(token).contentType("application/json")
+        RestAssured.given().baseUri(url.toString()).auth().oauth2(token).contentType("application/json")
                 .body("{}").post("/v1/messages").then().statusCode(401)
-                .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+                .body("error.code", Matchers.equalTo("UNAUTHORIZED"));
     }
 
     @Test
@@ -178,7 +185,7 @@ class GatewayInputTest {
             for (int i = 0; i < 50; i++) {
                 String room = "room-" + i;
                 // room entries are rate limited per user: a RATE_LIMITED answer is asked again once the bucket refills
-                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                         .until(() -> answer(ws, ws.send(ClientFrame.room(ClientFrame.ENTER_ROOM, null, room))),
                                 "success"::equals);
             }
@@ -199,8 +206,8 @@ class GatewayInputTest {
             for (int i = 0; i < 45; i++) {
                 ws.send(ClientFrame.room(ClientFrame.ENTER_ROOM, "en" + i, "flood-" + i));
             }
-            List<String> receipts = java.util.stream.IntStream.range(0, 40).mapToObj(i -> answer(ws, "rc" + i)).toList();
-            List<String> entries = java.util.stream.IntStream.range(0, 45).mapToObj(i -> answer(ws, "en" + i)).toList();
+            List<String> receipts = IntStream.range(0, 40).mapToObj(i -> answer(ws, "rc" + i)).toList();
+            List<String> entries = IntStream.range(0, 45).mapToObj(i -> answer(ws, "en" + i)).toList();
             assertThat(receipts).as("receipts past 20 a second").contains("RATE_LIMITED").contains("success");
             assertThat(entries).as("room entries past their rate (25 a second in tests)").contains("RATE_LIMITED")
                     .contains("success");
@@ -216,13 +223,13 @@ class GatewayInputTest {
         Map<String, String> kinds = PoisonRecords.jsonKinds(valid, j -> j.replace("[\"" + bob + "\"]", "[null]"),
                 j -> j.replace("\"valid\"", "\"a\\u0000\""), j -> j.replace("\"" + bob + "\"", "\"" + "b".repeat(40) + "\""));
         kinds.put("no payload", valid.replaceAll(",\"message\":\\{.*}}$", "}"));
-        io.restassured.RestAssured.given().baseUri(url.toString()).get("/q/health/ready"); // the node is reading its slot
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> io.restassured.RestAssured.given()
+        RestAssured.given().baseUri(url.toString()).get("/q/health/ready"); // the node is reading its slot
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> RestAssured.given()
                 .baseUri(url.toString()).get("/q/health/ready").statusCode() == 200);
         try (WsClient ws = connect(bob); TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
             String id = ws.send(ClientFrame.simple(ClientFrame.PING, null, null));
             ws.awaitFrame(f -> "pong".equals(WsClient.text(f, "op")) && id.equals(WsClient.text(f, "id")));
-            List<PoisonRecords.Written> written = new java.util.ArrayList<>();
+            List<PoisonRecords.Written> written = new ArrayList<>();
             for (Map.Entry<String, String> kind : kinds.entrySet()) {
                 PoisonRecords.Written w = PoisonRecords.writeTo(kafka(), Topics.DELIVERIES, 5, "gw-test", kind.getValue());
                 written.add(new PoisonRecords.Written(kind.getKey(), w.topic(), w.partition(), w.offset()));

@@ -7,13 +7,22 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.awaitility.Awaitility;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 
@@ -30,8 +39,8 @@ import im.testkit.TopicProbe;
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
 class GatewayRestTest {
 
-    @io.quarkus.test.common.http.TestHTTPResource("/")
-    java.net.URL url;
+    @TestHTTPResource("/")
+    URL url;
 
     @Test
     void postMessage_answersLikeAnAck_andRefusalsCarryTheirCodes() {
@@ -76,7 +85,7 @@ class GatewayRestTest {
             TopicProbe.produce(servers, new ProducerRecord<>(Topics.MEMBERSHIP, Membership.memberKey(groupId, user),
                     JsonCodec.encode(new Membership(1, Membership.KIND_MEMBER, groupId, user, null, null, now))));
         }
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> given().auth()
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth()
                 .oauth2(Tokens.user(owner)).get("/v1/groups/" + groupId + "/members").then().statusCode(200)
                 .body("members", containsInAnyOrder(owner, member)));
         given().auth().oauth2(Tokens.user(owner)).contentType(ContentType.JSON)
@@ -114,12 +123,12 @@ class GatewayRestTest {
         String alice = uniqueUser("alice");
         given().auth().oauth2(Tokens.user(alice)).multiPart("type", "image").multiPart("file", "a.png", new byte[]{1, 2, 3})
                 .post("/v1/media").then().statusCode(503).body("error.code", equalTo("UNAVAILABLE"));
-        java.net.http.HttpResponse<String> tooLarge = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "v1/media?type=image"))
+        HttpResponse<String> tooLarge = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url + "v1/media?type=image"))
                         .header("Authorization", "Bearer " + Tokens.user(alice))
                         .header("Content-Type", "multipart/form-data; boundary=b")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[11 * 1024 * 1024])).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[11 * 1024 * 1024])).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(tooLarge.statusCode()).as("a declared length beyond the type's limit, refused at the gateway")
                 .isEqualTo(413);
         assertThat(tooLarge.body()).contains("MESSAGE_TOO_LARGE");
@@ -137,13 +146,13 @@ class GatewayRestTest {
 
     @Test
     void readiness_waitsForThePositionInThisNodesDeliveriesPartition() {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> given()
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
                 .get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'kafka-pipelines' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'kafka-pipelines' }.data.deliveries",
-                        org.hamcrest.Matchers.startsWith("RUNNING: reading [im.deliveries-5 from "))
+                        Matchers.startsWith("RUNNING: reading [im.deliveries-5 from "))
                 .body("checks.find { it.name == 'kafka-pipelines' }.data.membership",
-                        org.hamcrest.Matchers.startsWith("RUNNING")));
+                        Matchers.startsWith("RUNNING")));
     }
 
     /**

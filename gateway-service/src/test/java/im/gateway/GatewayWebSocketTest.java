@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,6 +34,7 @@ import im.protocol.Message;
 import im.protocol.MessageContent;
 import im.protocol.MessageIds;
 import im.protocol.Priority;
+import im.protocol.RecordHeaders;
 import im.protocol.Sender;
 import im.protocol.ServerFrames.Ack;
 import im.protocol.Topics;
@@ -227,7 +230,7 @@ class GatewayWebSocketTest {
             ready(bobWs);
             untilTrue(() -> TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test", "{broken")),
                     () -> dlq.drain().stream().anyMatch(r -> "{broken".equals(r.value())
-                            && r.headers().lastHeader(im.protocol.RecordHeaders.ERROR) != null));
+                            && r.headers().lastHeader(RecordHeaders.ERROR) != null));
             Message message = new Message(MessageIds.next(System.currentTimeMillis()), "c", 9L, null, new Sender("alice", null),
                     System.currentTimeMillis(), Priority.LOW, null, null, MessageContent.text("after the broken one"));
             TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test", JsonCodec.encode(
@@ -254,8 +257,8 @@ class GatewayWebSocketTest {
     }
 
     /** Repeats {@code action} until {@code done}: for consumers that start reading from the end of a topic. */
-    private static void untilTrue(Runnable action, java.util.function.BooleanSupplier done) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+    private static void untilTrue(Runnable action, BooleanSupplier done) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
             if (done.getAsBoolean()) {
                 return true;
             }

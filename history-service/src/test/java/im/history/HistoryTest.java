@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -18,6 +20,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
+import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
@@ -129,7 +132,7 @@ class HistoryTest {
                 MessageType.COMBINE, MessageType.LOCATION, MessageType.VIDEO, MessageType.AUDIO, MessageType.FILE,
                 MessageType.IMAGE, MessageType.TEXT);
         List<Long> newestFirst = new ArrayList<>(offsets);
-        java.util.Collections.reverse(newestFirst);
+        Collections.reverse(newestFirst);
         assertThat(stored).extracting(Message::orderKey).containsExactlyElementsOf(newestFirst);
         assertThat(stored.get(3).content().latitude()).isEqualTo(31.2);
         assertThat(stored.get(2).content().messages()).hasSize(1);
@@ -173,7 +176,7 @@ class HistoryTest {
         assertThat(messages(gap)).extracting(m -> m.content().text()).containsExactly("p2", "p3", "p4", "p5", "p6");
         assertThat(gap.getBoolean("hasMore")).isFalse();
         given().auth().oauth2(Tokens.user(alice)).get("/v1/conversations/peer/" + bob + "/messages?before=1&after=2")
-                .then().statusCode(400).body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
+                .then().statusCode(400).body("error.code", Matchers.equalTo("INVALID_REQUEST"));
     }
 
     @Test
@@ -248,12 +251,12 @@ class HistoryTest {
         String key = mine.conversationKey();
         long now = System.currentTimeMillis();
         produce(new Envelope(1, MessageIds.next(now), null, key, toBob, new Sender(alice, null), now, null, null, null, null,
-                null, null, im.protocol.Action.revoke(mine.messageId())));
+                null, null, Action.revoke(mine.messageId())));
         produce(new Envelope(1, MessageIds.next(now), null, key, toBob, new Sender(alice, null), now + 3 * 60_000, null, null,
-                null, null, null, null, im.protocol.Action.revoke(late.messageId())));
+                null, null, null, null, Action.revoke(late.messageId())));
         produce(new Envelope(1, MessageIds.next(now), null, key, new ConversationRef(ConversationType.PEER, alice),
                 new Sender(bob, null), now, null, null, null, null, null, null,
-                im.protocol.Action.revoke(notYours.messageId())));
+                Action.revoke(notYours.messageId())));
         produce(alice, toBob, MessageContent.text("marker"), null, null);
         List<Message> stored = awaitHistory(bob, "peer", alice, 4);
 
@@ -266,7 +269,7 @@ class HistoryTest {
         assertThat(given().auth().oauth2(Tokens.user(bob)).queryParam("q", "oops").get("/v1/search").then().statusCode(200)
                 .extract().jsonPath().getList("messages")).isEmpty();
         given().get("/v1/internal/messages/" + mine.messageId()).then().statusCode(200)
-                .body("senderId", org.hamcrest.Matchers.equalTo(alice)).body("revoked", org.hamcrest.Matchers.equalTo(true));
+                .body("senderId", Matchers.equalTo(alice)).body("revoked", Matchers.equalTo(true));
     }
 
     @Test
@@ -280,7 +283,7 @@ class HistoryTest {
         String key = ConversationKey.of(alice, toBob).value();
         produce(new Envelope(1, MessageIds.next(now), null, key, new ConversationRef(ConversationType.PEER, alice),
                 new Sender(bob, null), now, null, null, null, null, null, null,
-                im.protocol.Action.receipt(first, im.protocol.Action.DELIVERED)));
+                Action.receipt(first, Action.DELIVERED)));
         await().atMost(Duration.ofSeconds(30)).until(() -> given().auth().oauth2(Tokens.user(alice))
                 .get("/v1/conversations/peer/" + bob + "/receipts?orderKey=" + first).then().statusCode(200).extract()
                 .jsonPath().getList("delivered").contains(bob));
@@ -289,7 +292,7 @@ class HistoryTest {
             given().auth().oauth2(Tokens.user(bob)).contentType(ContentType.JSON).body(Map.of("orderKey", first))
                     .post("/v1/conversations/peer/" + alice + "/read").then().statusCode(200);
             Envelope receipt = JsonCodec.decode(probe.await(r -> r.key().equals(key)).value(), Envelope.class);
-            assertThat(receipt.action()).isEqualTo(im.protocol.Action.receipt(first, im.protocol.Action.READ));
+            assertThat(receipt.action()).isEqualTo(Action.receipt(first, Action.READ));
             assertThat(receipt.sender().id()).isEqualTo(bob);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> given().auth().oauth2(Tokens.user(alice))
@@ -305,19 +308,19 @@ class HistoryTest {
         awaitHistory(bob, "peer", alice, 1);
         String mallory = user("mallory");
         given().auth().oauth2(Tokens.user(mallory)).get("/v1/conversations/group/nope/messages").then().statusCode(403)
-                .body("error.code", org.hamcrest.Matchers.equalTo("FORBIDDEN"));
+                .body("error.code", Matchers.equalTo("FORBIDDEN"));
         given().get("/v1/conversations/peer/" + alice + "/messages").then().statusCode(401)
-                .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+                .body("error.code", Matchers.equalTo("UNAUTHORIZED"));
         // verified by smallrye-jwt behind @Authenticated, answered in the catalogue's format
         given().auth().oauth2(Tokens.sign("another-secret-of-at-least-32-bytes-0123456789", alice, null,
                 Duration.ofHours(1), false)).get("/v1/search?q=private").then().statusCode(401)
-                .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+                .body("error.code", Matchers.equalTo("UNAUTHORIZED"));
         given().auth().oauth2(Tokens.sign(Tokens.DEV_SECRET, alice, null, Duration.ofMinutes(-5), false))
                 .get("/v1/conversations").then().statusCode(401)
-                .body("error.code", org.hamcrest.Matchers.equalTo("TOKEN_EXPIRED"));
+                .body("error.code", Matchers.equalTo("TOKEN_EXPIRED"));
         given().auth().oauth2(Tokens.sign(Tokens.DEV_SECRET, "bad id with spaces", null, Duration.ofHours(1), false))
                 .get("/v1/conversations").then().statusCode(401)
-                .body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+                .body("error.code", Matchers.equalTo("UNAUTHORIZED"));
         // a peer conversation is addressed by the other user, so an outsider can only name their own conversations
         assertThat(history(mallory, "peer", alice, null).getList("messages")).isEmpty();
     }
@@ -333,11 +336,11 @@ class HistoryTest {
                 "/v1/search?q=ok&limit=99999999999", "/v1/conversations/peer/bob/receipts?orderKey=abc",
                 "/v1/conversations/peer/b%00b/messages", "/v1/conversations/planet/x/messages")) {
             given().auth().oauth2(token).urlEncodingEnabled(false).get(path).then().statusCode(400)
-                    .body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
+                    .body("error.code", Matchers.equalTo("INVALID_REQUEST"));
         }
         given().auth().oauth2(token).contentType(ContentType.JSON).body("{\"orderKey\":\"\\u0000\"}")
                 .post("/v1/conversations/peer/bob/read").then().statusCode(400)
-                .body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
+                .body("error.code", Matchers.equalTo("INVALID_REQUEST"));
     }
 
     private static Envelope withClientMsgId(String from, String to, String text, String clientMsgId, long at) {
@@ -361,11 +364,11 @@ class HistoryTest {
         List<Message> stored = awaitHistory(bob, "peer", alice, 2);
         assertThat(stored).extracting(Message::messageId).containsExactly(marker.messageId(), first.messageId());
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/v1/internal/messages/" + second.messageId())
-                .then().statusCode(200).body("messageId", org.hamcrest.Matchers.equalTo(first.messageId())));
+                .then().statusCode(200).body("messageId", Matchers.equalTo(first.messageId())));
         given().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
                 .queryParam("clientMsgId", "retry-1").get("/v1/internal/sent").then().statusCode(200)
-                .body("messageId", org.hamcrest.Matchers.equalTo(first.messageId()))
-                .body("sentAt", org.hamcrest.Matchers.equalTo(now));
+                .body("messageId", Matchers.equalTo(first.messageId()))
+                .body("sentAt", Matchers.equalTo(now));
         given().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
                 .queryParam("clientMsgId", "never").get("/v1/internal/sent").then().statusCode(404);
     }
@@ -386,9 +389,9 @@ class HistoryTest {
     void groupIdClaims_firstCreatorWins() {
         String group = user("g");
         given().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200)
-                .body("ownerId", org.hamcrest.Matchers.equalTo("alice"));
+                .body("ownerId", Matchers.equalTo("alice"));
         given().post("/v1/internal/groups/" + group + "/claim/bob").then().statusCode(409)
-                .body("error.code", org.hamcrest.Matchers.equalTo("ALREADY_EXISTS"));
+                .body("error.code", Matchers.equalTo("ALREADY_EXISTS"));
         given().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200);
     }
 }

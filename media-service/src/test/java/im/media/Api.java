@@ -4,7 +4,10 @@ import static io.restassured.RestAssured.given;
 
 import java.net.URI;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+
+import org.assertj.core.api.Assertions;
 
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -31,7 +34,7 @@ final class Api {
     /** Uploads and expects 201. */
     static Media stored(String user, String type, String fileName, byte[] bytes) {
         Response response = upload(user, type, fileName, "application/octet-stream", bytes);
-        org.assertj.core.api.Assertions.assertThat(response.statusCode()).as(response.asString()).isEqualTo(201);
+        Assertions.assertThat(response.statusCode()).as(response.asString()).isEqualTo(201);
         return JsonCodec.decode(response.asString(), Media.class);
     }
 
@@ -49,7 +52,7 @@ final class Api {
     static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

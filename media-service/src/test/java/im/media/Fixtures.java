@@ -4,6 +4,7 @@ import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -115,7 +116,7 @@ final class Fixtures {
     /** Dimensions of an image as ImageIO reads them. */
     static int[] dimensions(byte[] bytes) {
         try {
-            BufferedImage image = ImageIO.read(new java.io.ByteArrayInputStream(bytes));
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
             return new int[]{image.getWidth(), image.getHeight()};
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -27,6 +27,7 @@ import io.restassured.response.Response;
 
 import im.media.config.MediaConfig;
 import im.media.service.UploadLimits;
+import im.protocol.JsonCodec;
 import im.protocol.Media;
 import im.testkit.RawHttp;
 import im.testkit.Tokens;
@@ -286,7 +287,7 @@ class MediaGuardsTest {
         String fileName = response.jsonPath().getString("fileName");
         assertThat(fileName).doesNotContain("\u0000").doesNotContain("\u202E").startsWith("ab").endsWith(".txt");
         String id = response.jsonPath().getString("mediaId");
-        Media looked = im.protocol.JsonCodec.decode(
+        Media looked = JsonCodec.decode(
                 given().get("/v1/internal/media/" + id).then().statusCode(200).extract().asString(), Media.class);
         assertThat(looked.fileName()).isEqualTo(fileName);
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -64,6 +65,6 @@ class MediaS3Test {
 
     @Test
     void readiness_includesTheBucket() {
-        given().get("/q/health/ready").then().statusCode(200).body(org.hamcrest.Matchers.containsString("s3:"));
+        given().get("/q/health/ready").then().statusCode(200).body(Matchers.containsString("s3:"));
     }
 }

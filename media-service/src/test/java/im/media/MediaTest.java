@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -33,6 +35,7 @@ import java.util.stream.Stream;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -166,7 +169,7 @@ class MediaTest {
     void audio_isRefused_whenLongerThan300Seconds() throws IOException {
         Snapshot before = snapshot();
         Api.upload(user(), "audio", "long.mp3", "audio/mpeg", Fixtures.resource("long-310s.mp3")).then().statusCode(413)
-                .body("error.code", org.hamcrest.Matchers.equalTo("MESSAGE_TOO_LARGE"));
+                .body("error.code", Matchers.equalTo("MESSAGE_TOO_LARGE"));
         awaitNothingLeftBehind(before);
     }
 
@@ -186,18 +189,18 @@ class MediaTest {
     void spoofedContent_isRefused_pngAsAudio_textAsJpeg() throws IOException {
         Snapshot stored = snapshot();
         Api.upload(user(), "audio", "voice.mp3", "audio/mpeg", Fixtures.image("png", 10, 10, false)).then()
-                .statusCode(415).body("error.code", org.hamcrest.Matchers.equalTo("UNSUPPORTED_MEDIA_TYPE"));
+                .statusCode(415).body("error.code", Matchers.equalTo("UNSUPPORTED_MEDIA_TYPE"));
         Api.upload(user(), "image", "x.jpg", "image/jpeg", "not an image at all".getBytes(StandardCharsets.UTF_8))
-                .then().statusCode(415).body("error.code", org.hamcrest.Matchers.equalTo("UNSUPPORTED_MEDIA_TYPE"));
+                .then().statusCode(415).body("error.code", Matchers.equalTo("UNSUPPORTED_MEDIA_TYPE"));
         awaitNothingLeftBehind(stored);
     }
 
     @Test
     void upload_isRefused_withoutTokenTypeOrFile() {
         given().multiPart("type", "file").multiPart("file", "a.txt", new byte[]{1}).post("/v1/media").then()
-                .statusCode(401).body("error.code", org.hamcrest.Matchers.equalTo("UNAUTHORIZED"));
+                .statusCode(401).body("error.code", Matchers.equalTo("UNAUTHORIZED"));
         Api.upload(user(), null, "a.txt", "text/plain", new byte[]{1}).then().statusCode(400)
-                .body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
+                .body("error.code", Matchers.equalTo("INVALID_REQUEST"));
         Api.upload(user(), "sticker", "a.txt", "text/plain", new byte[]{1}).then().statusCode(400);
         given().auth().oauth2(Tokens.user(user())).multiPart("type", "file").post("/v1/media").then().statusCode(400);
     }
@@ -228,12 +231,12 @@ class MediaTest {
                     return -1;
                 }
                 int n = (int) Math.min(len, left);
-                java.util.Arrays.fill(b, off, off + n, (byte) 0);
+                Arrays.fill(b, off, off + n, (byte) 0);
                 left -= n;
                 return n;
             }
         };
-        InputStream body = new SequenceInputStream(java.util.Collections.enumeration(
+        InputStream body = new SequenceInputStream(Collections.enumeration(
                 List.of(new ByteArrayInputStream(head.toString().getBytes(StandardCharsets.UTF_8)), zeros,
                         new ByteArrayInputStream(tail.getBytes(StandardCharsets.UTF_8)))));
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -264,7 +267,7 @@ class MediaTest {
         byte[] bytes = new byte[11 * 1024 * 1024];
         given().auth().oauth2(Tokens.user(user())).multiPart("file", "big.png", bytes).multiPart("type", "image")
                 .post("/v1/media").then().statusCode(413)
-                .body("error.code", org.hamcrest.Matchers.equalTo("MESSAGE_TOO_LARGE"));
+                .body("error.code", Matchers.equalTo("MESSAGE_TOO_LARGE"));
         awaitNothingLeftBehind(stored);
     }
 
@@ -292,7 +295,7 @@ class MediaTest {
         assertThat(big.width()).isEqualTo(3000);
         Response thumbnail = Api.download(big.thumbnailDownloadUrl());
         thumbnail.then().statusCode(200).header("Content-Type", "image/jpeg").header("Content-Disposition",
-                org.hamcrest.Matchers.startsWith("inline;"));
+                Matchers.startsWith("inline;"));
         assertThat(Fixtures.dimensions(thumbnail.asByteArray())).containsExactly(200, 133);
         assertThat(Fixtures.dimensions(Api.download(big.largeImageDownloadUrl()).asByteArray())).containsExactly(1080,
                 720);
@@ -309,7 +312,7 @@ class MediaTest {
     void decompressionBomb_isRefusedFromItsHeader() throws IOException {
         Snapshot stored = snapshot();
         Api.upload(user(), "image", "bomb.png", "image/png", Fixtures.pngDeclaring(50_000, 50_000)).then()
-                .statusCode(413).body("error.code", org.hamcrest.Matchers.equalTo("MESSAGE_TOO_LARGE"));
+                .statusCode(413).body("error.code", Matchers.equalTo("MESSAGE_TOO_LARGE"));
         awaitNothingLeftBehind(stored);
     }
 
@@ -323,19 +326,19 @@ class MediaTest {
         Response part = given().urlEncodingEnabled(false).header("Range", "bytes=10-19").get(url);
         part.then().statusCode(206).header("Content-Range", "bytes 10-19/10000").header("Content-Length", "10")
                 .header("Accept-Ranges", "bytes");
-        assertThat(part.asByteArray()).isEqualTo(java.util.Arrays.copyOfRange(bytes, 10, 20));
+        assertThat(part.asByteArray()).isEqualTo(Arrays.copyOfRange(bytes, 10, 20));
 
         Response open = given().urlEncodingEnabled(false).header("Range", "bytes=9990-").get(url);
         open.then().statusCode(206).header("Content-Range", "bytes 9990-9999/10000");
-        assertThat(open.asByteArray()).isEqualTo(java.util.Arrays.copyOfRange(bytes, 9990, 10_000));
+        assertThat(open.asByteArray()).isEqualTo(Arrays.copyOfRange(bytes, 9990, 10_000));
 
         Response suffix = given().urlEncodingEnabled(false).header("Range", "bytes=-100").get(url);
         suffix.then().statusCode(206).header("Content-Range", "bytes 9900-9999/10000");
-        assertThat(suffix.asByteArray()).isEqualTo(java.util.Arrays.copyOfRange(bytes, 9900, 10_000));
+        assertThat(suffix.asByteArray()).isEqualTo(Arrays.copyOfRange(bytes, 9900, 10_000));
 
         given().urlEncodingEnabled(false).header("Range", "bytes=20000-").get(url).then().statusCode(416)
                 .header("Content-Range", "bytes */10000")
-                .body("error.code", org.hamcrest.Matchers.equalTo("RANGE_NOT_SATISFIABLE"));
+                .body("error.code", Matchers.equalTo("RANGE_NOT_SATISFIABLE"));
         given().urlEncodingEnabled(false).header("Range", "bytes=0-1,5-6").get(url).then().statusCode(200)
                 .header("Content-Length", "10000");
 
@@ -353,7 +356,7 @@ class MediaTest {
         long past = System.currentTimeMillis() / 1000 - 10;
         String expired = "/v1/media/" + id + "?exp=" + past + "&sig=" + signer.sign(id, Variant.ORIGINAL, past);
         given().urlEncodingEnabled(false).get(expired).then().statusCode(403)
-                .body("error.code", org.hamcrest.Matchers.equalTo("FORBIDDEN"));
+                .body("error.code", Matchers.equalTo("FORBIDDEN"));
 
         String url = Api.local(media.fileDownloadUrl());
         String sig = url.substring(url.indexOf("sig=") + 4);
@@ -389,11 +392,11 @@ class MediaTest {
         long exp = System.currentTimeMillis() / 1000 + 60;
         for (String attempt : List.of("..%2F..%2Fetc", "..%2F..%2Fetc%2Fpasswd")) {
             given().urlEncodingEnabled(false).get("/v1/media/" + attempt + "?exp=" + exp + "&sig=x").then()
-                    .statusCode(400).body("error.code", org.hamcrest.Matchers.equalTo("INVALID_REQUEST"));
+                    .statusCode(400).body("error.code", Matchers.equalTo("INVALID_REQUEST"));
         }
         // a dot segment is resolved away by the router: no media route matches
         given().urlEncodingEnabled(false).get("/v1/media/%2E%2E?exp=" + exp + "&sig=x").then().statusCode(404)
-                .body("error.code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
+                .body("error.code", Matchers.equalTo("NOT_FOUND"));
         given().urlEncodingEnabled(false).get("/v1/internal/media/..%2F..%2Fetc").then().statusCode(404);
     }
 
@@ -442,7 +445,7 @@ class MediaTest {
         assertThat(looked.ownerId()).isEqualTo("lookup-owner");
         assertThat(Api.download(looked.fileDownloadUrl()).asString()).isEqualTo("l");
         given().get("/v1/internal/media/" + UUID.randomUUID()).then().statusCode(404)
-                .body("error.code", org.hamcrest.Matchers.equalTo("NOT_FOUND"));
+                .body("error.code", Matchers.equalTo("NOT_FOUND"));
     }
 
     @Test
@@ -473,7 +476,7 @@ class MediaTest {
         }, MediaEvents.class);
         Snapshot stored = snapshot();
         Api.upload(user(), "image", "k.png", "image/png", Fixtures.image("png", 300, 300, false)).then().statusCode(503)
-                .body("error.code", org.hamcrest.Matchers.equalTo("UNAVAILABLE"));
+                .body("error.code", Matchers.equalTo("UNAVAILABLE"));
         awaitNothingLeftBehind(stored);
     }
 }

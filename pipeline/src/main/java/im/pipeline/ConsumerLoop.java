@@ -23,15 +23,19 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
 import im.protocol.ProtocolException;
@@ -228,8 +232,8 @@ public final class ConsumerLoop implements AutoCloseable {
         config.putIfAbsent("client.id", name);
         config.put("enable.auto.commit", false);
         config.putIfAbsent("auto.offset.reset", "earliest");
-        config.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
-        config.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        config.put("key.deserializer", StringDeserializer.class.getName());
+        config.put("value.deserializer", ByteArrayDeserializer.class.getName());
         if (options.subscribe == null) {
             config.remove("group.id");
         }
@@ -240,7 +244,7 @@ public final class ConsumerLoop implements AutoCloseable {
         if (metrics != null) {
             clientMetrics = new KafkaClientMetrics(consumer);
             clientMetrics.bindTo(metrics);
-            metrics.gauge("im.pipeline.in_flight", io.micrometer.core.instrument.Tags.of("loop", name), inFlight,
+            metrics.gauge("im.pipeline.in_flight", Tags.of("loop", name), inFlight,
                     ArrayDeque::size);
         }
         this.thread = new Thread(this::run, "im-loop-" + name);
@@ -446,7 +450,7 @@ public final class ConsumerLoop implements AutoCloseable {
             return ConsumerRecords.empty();
         } catch (WakeupException | InterruptException e) {
             throw e;
-        } catch (org.apache.kafka.common.KafkaException e) {
+        } catch (KafkaException e) {
             LOG.warnf("%s: poll failed (%s), retrying", name, e.toString());
             sleep(options.minBackoff);
             return ConsumerRecords.empty();

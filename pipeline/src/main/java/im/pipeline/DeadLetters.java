@@ -1,15 +1,18 @@
 package im.pipeline;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 import im.protocol.ProtocolException;
+import im.protocol.RecordHeaders;
 import im.protocol.Topics;
 
 /**
@@ -35,10 +38,10 @@ public final class DeadLetters {
 
     /** Writes the record with its reason; completes when Kafka has it. */
     public CompletableFuture<RecordMetadata> send(ConsumerRecord<String, byte[]> record, ProtocolException reason) {
-        RecordHeaders headers = new RecordHeaders();
+        List<Header> headers = new ArrayList<>();
         for (Header header : record.headers()) {
             if (!header.key().startsWith("im-error") && !header.key().startsWith("im-origin")
-                    && !header.key().equals(im.protocol.RecordHeaders.DEAD_LETTERED_BY)) {
+                    && !header.key().equals(RecordHeaders.DEAD_LETTERED_BY)) {
                 headers.add(header);
             }
         }
@@ -46,16 +49,16 @@ public final class DeadLetters {
         if (detail != null && detail.length() > DETAIL_MAX) {
             detail = detail.substring(0, DETAIL_MAX);
         }
-        add(headers, im.protocol.RecordHeaders.ERROR, reason.code().name());
-        add(headers, im.protocol.RecordHeaders.ERROR_DETAIL, detail == null ? "" : detail);
-        add(headers, im.protocol.RecordHeaders.ORIGIN_TOPIC, record.topic());
-        add(headers, im.protocol.RecordHeaders.ORIGIN_PARTITION, String.valueOf(record.partition()));
-        add(headers, im.protocol.RecordHeaders.ORIGIN_OFFSET, String.valueOf(record.offset()));
-        add(headers, im.protocol.RecordHeaders.DEAD_LETTERED_BY, by);
+        add(headers, RecordHeaders.ERROR, reason.code().name());
+        add(headers, RecordHeaders.ERROR_DETAIL, detail == null ? "" : detail);
+        add(headers, RecordHeaders.ORIGIN_TOPIC, record.topic());
+        add(headers, RecordHeaders.ORIGIN_PARTITION, String.valueOf(record.partition()));
+        add(headers, RecordHeaders.ORIGIN_OFFSET, String.valueOf(record.offset()));
+        add(headers, RecordHeaders.DEAD_LETTERED_BY, by);
         return sender.send(new ProducerRecord<>(Topics.DLQ, null, record.key(), record.value(), headers));
     }
 
-    private static void add(RecordHeaders headers, String key, String value) {
-        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+    private static void add(List<Header> headers, String key, String value) {
+        headers.add(new RecordHeader(key, value.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -1,5 +1,6 @@
 package im.pipeline;
 
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -36,7 +37,7 @@ public final class TableFold<T> implements ConsumerLoop.Handler {
     }
 
     @Override
-    public java.util.concurrent.CompletionStage<?> handle(Batch batch) {
+    public CompletionStage<?> handle(Batch batch) {
         for (ConsumerRecord<String, byte[]> record : batch.records()) {
             try {
                 T value = record.value() == null ? null : JsonCodec.decode(record.value(), type);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -164,7 +166,7 @@ class ConsumerLoopTest {
                 .handler(batch -> {
                     attempts.incrementAndGet();
                     if (!dependencyUp.get()) {
-                        throw new java.sql.SQLTransientConnectionException("database unavailable");
+                        throw new SQLTransientConnectionException("database unavailable");
                     }
                     batch.records().forEach(r -> storedTimes.merge(text(r), 1, Integer::sum));
                     return null;
@@ -201,7 +203,7 @@ class ConsumerLoopTest {
                 CompletableFuture<Void> done = new CompletableFuture<>();
                 later.schedule(() -> {
                     if (batch.records().stream().anyMatch(r -> text(r).equals("m5")) && failOnce.getAndSet(false)) {
-                        done.completeExceptionally(new org.apache.kafka.common.errors.TimeoutException("broker slow"));
+                        done.completeExceptionally(new TimeoutException("broker slow"));
                     } else {
                         batch.records().forEach(r -> completed.add(text(r)));
                         done.complete(null);

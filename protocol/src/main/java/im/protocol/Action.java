@@ -1,5 +1,7 @@
 package im.protocol;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * A change to a conversation that travels in its order on {@code im.messages.reliable} instead of a message: a recall
  * ({@code revoke}) or a delivered/read receipt ({@code receipt}).
@@ -24,10 +26,14 @@ public record Action(String type, String messageId, Long orderKey, String kind) 
         return new Action(RECEIPT, null, orderKey, kind);
     }
 
+    /** Not a wire field (Jackson would write {@code is…} methods as properties). */
+    @JsonIgnore
     public boolean isRevoke() {
         return REVOKE.equals(type);
     }
 
+    /** Not a wire field. */
+    @JsonIgnore
     public boolean isReceipt() {
         return RECEIPT.equals(type);
     }

@@ -1,5 +1,7 @@
 package im.protocol;
 
+import java.util.Locale;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** The three kinds of conversation; the wire form is lower case. */
@@ -13,7 +15,7 @@ public enum ConversationType {
 
     /** The lower-case wire name, also the prefix of a {@link ConversationKey}. */
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** Parses a wire name; unknown names are a refusal, not an exception trace. */

@@ -1,5 +1,6 @@
 package im.protocol;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -51,7 +52,7 @@ public final class MembershipView {
     /** The groups a user belongs to. */
     public Set<String> groupsOf(String userId) {
         Set<String> set = groupsOfUser.get(userId);
-        return set == null ? Set.of() : java.util.Collections.unmodifiableSet(set);
+        return set == null ? Set.of() : Collections.unmodifiableSet(set);
     }
 
     private void unlink(String userId, String groupId) {
@@ -73,6 +74,6 @@ public final class MembershipView {
     /** The members of a group: a live view, empty when the group is unknown. */
     public Set<String> members(String groupId) {
         Set<String> set = members.get(groupId);
-        return set == null ? Set.of() : java.util.Collections.unmodifiableSet(set);
+        return set == null ? Set.of() : Collections.unmodifiableSet(set);
     }
 }

@@ -1,5 +1,7 @@
 package im.protocol;
 
+import java.util.Locale;
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** Message types of the v1 contract with their class and size limit (bytes of the type's payload field). */
@@ -51,6 +53,6 @@ public enum MessageType {
 
     /** The lower-case wire name. */
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

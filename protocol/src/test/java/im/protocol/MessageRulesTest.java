@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class MessageRulesTest {
         assertThat(codeOf(() -> MessageRules.checkAddressing(room, MessageType.COMMAND, null, List.of("bob"), "c")))
                 .isNull();
         assertThat(codeOf(() -> MessageRules.checkAddressing(room, MessageType.TEXT,
-                new Mentions(java.util.Collections.nCopies(51, "u"), false), null, "c"))).isEqualTo(ErrorCode.INVALID_REQUEST);
+                new Mentions(Collections.nCopies(51, "u"), false), null, "c"))).isEqualTo(ErrorCode.INVALID_REQUEST);
         assertThat(codeOf(() -> MessageRules.checkAddressing(room, MessageType.TEXT, null, null, "x".repeat(65))))
                 .isEqualTo(ErrorCode.INVALID_REQUEST);
     }

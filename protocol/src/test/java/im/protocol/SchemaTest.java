@@ -2,6 +2,8 @@ package im.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,74 @@ class SchemaTest {
     @Test
     void envelope_matchesItsSchema() {
         assertThat(validate("message-envelope.v1.json", Samples.envelope("alice", "bob"))).isEmpty();
+    }
+
+    @Test
+    void actionEnvelopes_matchTheEnvelopeSchema() {
+        Envelope message = Samples.envelope("alice", "bob");
+        Envelope revoke = new Envelope(1, message.messageId(), null, message.conversationKey(), message.to(), message.sender(),
+                message.timestamp(), null, null, null, null, message.origin(), null, Action.revoke(message.messageId()));
+        Envelope receipt = new Envelope(1, message.messageId(), null, message.conversationKey(), message.to(),
+                message.sender(), message.timestamp(), null, null, null, null, null, null, Action.receipt(41, Action.READ));
+
+        assertThat(validate("message-envelope.v1.json", revoke)).isEmpty();
+        assertThat(validate("message-envelope.v1.json", receipt)).isEmpty();
+        assertThat(JsonCodec.tree(JsonCodec.encode(receipt)).get("action").fieldNames())
+                .toIterable().containsExactlyInAnyOrder("type", "orderKey", "kind");
+    }
+
+    @Test
+    void envelopeSchema_wantsExactlyOneOfMessageAndAction_andWhatTheActionNeeds() {
+        ObjectNode both = (ObjectNode) JsonCodec.tree(JsonCodec.encode(Samples.envelope("alice", "bob")));
+        both.putObject("action").put("type", "revoke").put("messageId", "m-1");
+        ObjectNode neither = both.deepCopy();
+        neither.remove("message");
+        neither.remove("action");
+        ObjectNode receiptWithoutKind = neither.deepCopy();
+        receiptWithoutKind.putObject("action").put("type", "receipt").put("orderKey", 3);
+
+        assertThat(validate("message-envelope.v1.json", both)).isNotEmpty();
+        assertThat(validate("message-envelope.v1.json", neither)).isNotEmpty();
+        assertThat(validate("message-envelope.v1.json", receiptWithoutKind)).isNotEmpty();
+    }
+
+    @Test
+    void revokedAndReceiptDeliveries_matchTheDeliverySchema() {
+        Delivery revoked = new Delivery(1, "gw-1", "peer/alice,bob", List.of("bob"), null, null, null,
+                new Delivery.Revoked("m-1", "alice"), null);
+        Delivery receipt = new Delivery(1, "gw-1", "peer/alice,bob", List.of("alice"), null, null, null, null,
+                new Delivery.Receipt(41, "bob", Action.READ));
+        Delivery tombstone = new Delivery(1, "gw-1", "peer/alice,bob", List.of("bob"), null, null,
+                Samples.message().recalled());
+
+        assertThat(validate("delivery.v1.json", revoked)).isEmpty();
+        assertThat(validate("delivery.v1.json", receipt)).isEmpty();
+        assertThat(validate("delivery.v1.json", tombstone)).isEmpty();
+    }
+
+    @Test
+    void deadLetterHeaders_matchTheirSchema_andNeedTheirOrigin() {
+        ObjectNode headers = JsonCodec.mapper().createObjectNode().put(RecordHeaders.ERROR, "INVALID_REQUEST")
+                .put(RecordHeaders.ERROR_DETAIL, "not an envelope").put(RecordHeaders.ORIGIN_TOPIC, Topics.MESSAGES_RELIABLE)
+                .put(RecordHeaders.ORIGIN_PARTITION, "3").put(RecordHeaders.ORIGIN_OFFSET, "1204")
+                .put(RecordHeaders.DEAD_LETTERED_BY, "history-service/reliable");
+        ObjectNode broken = headers.deepCopy().put(RecordHeaders.ERROR, "OOPS").put(RecordHeaders.ORIGIN_OFFSET, "-1");
+        broken.remove(RecordHeaders.ORIGIN_TOPIC);
+
+        assertThat(validate("dlq.v1.json", headers)).isEmpty();
+        assertThat(validate("dlq.v1.json", broken)).hasSize(3);
+    }
+
+    @Test
+    void deadLetterSchema_namesEveryErrorCode_andEveryTopicButItself() throws Exception {
+        JsonNode schema = JsonCodec.mapper().readTree(SchemaTest.class.getResource("schema/dlq.v1.json"));
+        JsonNode properties = schema.get("properties");
+
+        assertThat(properties.get(RecordHeaders.ERROR).get("enum")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrder(Arrays.stream(ErrorCode.values()).map(ErrorCode::name).toArray(String[]::new));
+        assertThat(properties.get(RecordHeaders.ORIGIN_TOPIC).get("enum")).extracting(JsonNode::asText)
+                .containsExactlyInAnyOrderElementsOf(Topics.specs(1, 1).stream().map(Topics.Spec::name)
+                        .filter(name -> !name.equals(Topics.DLQ)).toList());
     }
 
     @Test

@@ -2,13 +2,14 @@ package im.push;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -28,6 +29,7 @@ import im.protocol.MessageRules;
 import im.protocol.MessageType;
 import im.protocol.Priority;
 import im.protocol.ProtocolException;
+import im.protocol.RecordHeaders;
 import im.protocol.Sender;
 
 /**
@@ -67,8 +69,8 @@ public class BroadcastResource {
         String name = jwt.getClaim("name");
         Broadcast broadcast = new Broadcast(1, MessageIds.next(now), new Sender(BearerTokens.userOf(jwt), name), now,
                 request.priority() == null ? Priority.HIGH : request.priority(), request.message());
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(im.protocol.RecordHeaders.TYPE, type.wireName().getBytes(StandardCharsets.UTF_8));
+        List<RecordHeader> headers = List
+                .of(new RecordHeader(RecordHeaders.TYPE, type.wireName().getBytes(StandardCharsets.UTF_8)));
         // completes once Kafka has acknowledged the record (acks=all), fails on a refusal or after 10 s
         return emitter.sendMessage(Message.of(JsonCodec.encode(broadcast))
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(headers).build()))

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 
+import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
@@ -490,7 +492,7 @@ class RoutingTest {
         kinds.put("no value", null);
         try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES);
                 TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
-            List<PoisonRecords.Written> written = new java.util.ArrayList<>(
+            List<PoisonRecords.Written> written = new ArrayList<>(
                     PoisonRecords.write(kafka(), Topics.MESSAGES_RELIABLE, key, kinds));
             int other = (written.get(0).partition() + 1) % 4;
             Envelope misplaced = text(alice, ConversationType.PEER, bob, "misplaced");
@@ -558,7 +560,7 @@ class RoutingTest {
                 long now = System.currentTimeMillis();
                 Envelope read = new Envelope(1, MessageIds.next(now), null, plain.conversationKey(), to,
                         new Sender(reader, null), now, null, null, null, null, null, null,
-                        im.protocol.Action.receipt(orderKey, im.protocol.Action.READ));
+                        Action.receipt(orderKey, Action.READ));
                 produce(Topics.MESSAGES_RELIABLE, read);
             }
             Envelope marker = text(alice, ConversationType.GROUP, groupId, "after the receipts");

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +77,7 @@ class DeliveryGuaranteesIT {
                 await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
                         .until(() -> to.messages().stream().anyMatch(m -> m.messageId().equals(ack.messageId())));
                 return true;
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
+            } catch (ConditionTimeoutException e) {
                 return false;
             }
         }

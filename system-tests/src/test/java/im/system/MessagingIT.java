@@ -10,9 +10,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -118,7 +120,7 @@ class MessagingIT {
             List<Message> received = receiver.awaitMessages(1000);
             assertThat(received).hasSize(1000);
             assertThat(received).extracting(m -> m.content().text())
-                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "n" + i).toList());
+                    .containsExactlyElementsOf(IntStream.range(0, 1000).mapToObj(i -> "n" + i).toList());
             assertThat(received).extracting(Message::orderKey).isSorted().doesNotHaveDuplicates();
             for (int i = 1; i < received.size(); i++) {
                 assertThat(received.get(i).prevOrderKey()).isEqualTo(received.get(i - 1).orderKey());
@@ -213,7 +215,7 @@ class MessagingIT {
             assertThat(Stack.post(push, null, body).statusCode()).isEqualTo(401);
 
             // gateway nodes read broadcasts from the end: repeat until both sessions see one
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
                 if (hasBroadcast(a, "maintenance tonight") && hasBroadcast(b, "maintenance tonight")) {
                     return true;
                 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
@@ -122,7 +123,7 @@ final class Stack {
 
     /** A user id no other test uses. */
     static String user(String name) {
-        return name + "-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        return name + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
 
     /** A WebSocket to gateway {@code node}, open and registered (its ping answered). */

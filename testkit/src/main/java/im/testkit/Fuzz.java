@@ -2,12 +2,15 @@ package im.testkit;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
@@ -364,7 +367,7 @@ public final class Fuzz {
                 List<Slot> enums = slots.stream().filter(s -> s.field != null && enumFields.contains(s.field)).toList();
                 Slot target = enums.isEmpty() ? slot : pick(enums);
                 String known = target.get() != null ? target.get().asText() : "";
-                target.set(NODES.textNode(pick(known.toUpperCase(java.util.Locale.ROOT), known + " ", " " + known, "",
+                target.set(NODES.textNode(pick(known.toUpperCase(Locale.ROOT), known + " ", " " + known, "",
                         "unknown", known.isEmpty() ? "x" : known.substring(1), "tips", "sticker", "ROOM", "Peer")));
                 return new Mutation("unknownEnum", target.field != null ? target.field : "[]");
             }
@@ -494,9 +497,9 @@ public final class Fuzz {
      */
     public static boolean isUri(String target) {
         try {
-            new java.net.URI(target);
+            new URI(target);
             return true;
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return false;
         }
     }

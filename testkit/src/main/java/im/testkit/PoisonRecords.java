@@ -2,6 +2,7 @@ package im.testkit;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +73,7 @@ public final class PoisonRecords {
      */
     public static Map<String, String> jsonKinds(String valid, UnaryOperator<String> nullInList,
             UnaryOperator<String> nulInText, UnaryOperator<String> overlongId) {
-        Map<String, String> kinds = new java.util.LinkedHashMap<>();
+        Map<String, String> kinds = new LinkedHashMap<>();
         kinds.put("garbage", "\u0001not json{{");
         kinds.put("schema-invalid", "{\"v\":1,\"unexpected\":[1,2,3]}");
         kinds.put("null inside a list", nullInList.apply(valid));

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -81,7 +82,7 @@ public final class RawRequests {
                 headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
             }
         }
-        byte[] body = java.util.Arrays.copyOfRange(all, end + 4, all.length);
+        byte[] body = Arrays.copyOfRange(all, end + 4, all.length);
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             body = dechunk(body);
         }
@@ -92,7 +93,7 @@ public final class RawRequests {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int at = 0;
         while (at < chunked.length) {
-            int lineEnd = indexOf(java.util.Arrays.copyOfRange(chunked, at, chunked.length),
+            int lineEnd = indexOf(Arrays.copyOfRange(chunked, at, chunked.length),
                     "\r\n".getBytes(StandardCharsets.ISO_8859_1));
             if (lineEnd < 0) {
                 break;

@@ -11,9 +11,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * A bare WebSocket client for fuzz tests of the handshake: the request target and headers go on the wire exactly as
@@ -60,7 +63,7 @@ public final class RawWebSocket implements AutoCloseable {
             int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
             int length = 0;
             for (String header = line(in); !header.isEmpty(); header = line(in)) {
-                if (header.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                     length = Integer.parseInt(header.substring("content-length:".length()).trim());
                 }
             }
@@ -97,7 +100,7 @@ public final class RawWebSocket implements AutoCloseable {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         for (int at = 0; at < payload.length; at += fragment) {
             int end = Math.min(payload.length, at + fragment);
-            writeFrame(end == payload.length, at == 0 ? 0x1 : 0x0, java.util.Arrays.copyOfRange(payload, at, end));
+            writeFrame(end == payload.length, at == 0 ? 0x1 : 0x0, Arrays.copyOfRange(payload, at, end));
         }
         out.flush();
     }
@@ -143,7 +146,7 @@ public final class RawWebSocket implements AutoCloseable {
      * Reads frames until the server closes, or until a text frame satisfies {@code stop} (then the close code is 0: the
      * connection is still open).
      */
-    public Outcome readUntil(java.util.function.Predicate<String> stop) {
+    public Outcome readUntil(Predicate<String> stop) {
         List<String> texts = new ArrayList<>();
         try {
             while (true) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real S3-compatible server without Docker: S3Proxy ({@code org.gaul:s3proxy}, the jar-with-dependencies) as a child
@@ -78,7 +79,7 @@ public final class S3Server implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
             try {
-                process.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                process.waitFor(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
@@ -112,7 +113,7 @@ public final class S3Server implements AutoCloseable {
         if (process.isAlive()) {
             process.destroy();
             try {
-                if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             } catch (InterruptedException e) {

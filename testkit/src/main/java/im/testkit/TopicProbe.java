@@ -1,5 +1,6 @@
 package im.testkit;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 
 /**
  * Reads and writes topics of a real broker in tests, as a backend or an operator's tool would: a consumer that starts at
@@ -48,7 +52,7 @@ public final class TopicProbe implements AutoCloseable {
 
     /** Waits for a record that matches and returns it. */
     public ConsumerRecord<String, String> await(Predicate<ConsumerRecord<String, String>> match) {
-        return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+        return Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
             poll();
             return received.stream().filter(match).findFirst().orElse(null);
         }, r -> r != null);
@@ -56,7 +60,7 @@ public final class TopicProbe implements AutoCloseable {
 
     /** Waits until at least {@code count} records have arrived. */
     public List<ConsumerRecord<String, String>> awaitCount(int count) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
             poll();
             return received.size() >= count;
         });
@@ -78,11 +82,21 @@ public final class TopicProbe implements AutoCloseable {
         consumer.close(Duration.ofSeconds(2));
     }
 
+    /**
+     * Header on every record {@link #produce} writes: the test wrote it, as a backend would, so a check of what the services
+     * write (the system tests' contract check) can tell it from theirs.
+     */
+    public static final String WRITTEN_BY_TEST = "im-test-written-by";
+
     /** Writes one record with acks=all and waits for the broker's answer. */
     public static RecordMetadata produce(String bootstrapServers, ProducerRecord<String, String> record) {
+        List<Header> headers = new ArrayList<>(List.of(record.headers().toArray()));
+        headers.add(new RecordHeader(WRITTEN_BY_TEST, "TopicProbe".getBytes(StandardCharsets.UTF_8)));
+        ProducerRecord<String, String> marked = new ProducerRecord<>(record.topic(), record.partition(), record.timestamp(),
+                record.key(), record.value(), headers);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers, ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-            return producer.send(record).get(20, TimeUnit.SECONDS);
+            return producer.send(marked).get(20, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,5 +1,6 @@
 package im.history.messaging;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -64,7 +65,7 @@ public class MessageStore {
         stored = metrics.counter("im.history.stored");
         loop = kafka.start(kafka.loop("reliable").subscribe(GROUP, List.of(Topics.MESSAGES_RELIABLE))
                 .config("max.poll.records", config.batchSize())
-                .backoff(java.time.Duration.ofMillis(100), config.maxRetryBackoff())
+                .backoff(Duration.ofMillis(100), config.maxRetryBackoff())
                 .handler(this::store));
     }
 

@@ -1,5 +1,6 @@
 package im.history.messaging;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,7 +33,7 @@ public class ReceiptPublisher {
                 new Sender(userId, null), now, null, null, null, null, null, null, Action.receipt(orderKey, Action.READ));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.MESSAGES_RELIABLE, key.value(),
                 JsonCodec.encodeBytes(envelope));
-        record.headers().add(RecordHeaders.TYPE, Action.RECEIPT.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        record.headers().add(RecordHeaders.TYPE, Action.RECEIPT.getBytes(StandardCharsets.UTF_8));
         try {
             kafka.reliable().send(record).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -1,6 +1,7 @@
 package im.history.persistence;
 
 import java.io.Serializable;
+import java.util.Objects;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -31,13 +32,13 @@ public class ConversationParticipant extends PanacheEntityBase {
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof Key key && java.util.Objects.equals(userId, key.userId)
-                    && java.util.Objects.equals(conversationKey, key.conversationKey);
+            return other instanceof Key key && Objects.equals(userId, key.userId)
+                    && Objects.equals(conversationKey, key.conversationKey);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(userId, conversationKey);
+            return Objects.hash(userId, conversationKey);
         }
     }
 }

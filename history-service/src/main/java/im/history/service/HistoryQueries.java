@@ -3,6 +3,7 @@ package im.history.service;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -173,8 +174,8 @@ public class HistoryQueries {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em().createNativeQuery("select user_id, kind from receipt_position where conversation_key = ?1 "
                 + "and order_key >= ?2").setParameter(1, key.value()).setParameter(2, orderKey).getResultList();
-        java.util.TreeSet<String> delivered = new java.util.TreeSet<>();
-        java.util.TreeSet<String> read = new java.util.TreeSet<>();
+        TreeSet<String> delivered = new TreeSet<>();
+        TreeSet<String> read = new TreeSet<>();
         for (Object[] row : rows) {
             delivered.add((String) row[0]);
             if ("read".equals(row[1])) {

@@ -1,5 +1,7 @@
 package im.media.rest;
 
+import java.util.List;
+
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
@@ -18,7 +20,7 @@ final class Params {
 
     /** The single value of query parameter {@code name}, or null; {@code INVALID_REQUEST} when malformed or repeated. */
     static String query(HttpServerRequest request, String name) {
-        java.util.List<String> values;
+        List<String> values;
         try {
             values = request.params().getAll(name);
         } catch (IllegalArgumentException e) {

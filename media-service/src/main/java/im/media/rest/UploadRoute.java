@@ -1,5 +1,6 @@
 package im.media.rest;
 
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -380,8 +381,8 @@ public class UploadRoute {
 
         private void delete(Path path) {
             vertx.fileSystem().delete(path.toString()).onFailure(e -> {
-                if (!(e instanceof java.nio.file.NoSuchFileException)
-                        && !(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                if (!(e instanceof NoSuchFileException)
+                        && !(e.getCause() instanceof NoSuchFileException)) {
                     LOG.warnf("cannot delete %s: %s", path, e.getMessage());
                 }
             });

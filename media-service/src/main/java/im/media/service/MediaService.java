@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -200,7 +201,7 @@ public class MediaService {
         }
         Integer duration = row.durationMs == null ? null : (int) ((row.durationMs + 999) / 1000);
         return new Media(Media.VERSION, row.mediaId, row.ownerId,
-                MessageType.valueOf(row.type.toUpperCase(java.util.Locale.ROOT)),
+                MessageType.valueOf(row.type.toUpperCase(Locale.ROOT)),
                 row.fileName, row.fileSize, row.mimeType, row.sha256, row.width, row.height, duration, row.durationMs,
                 row.createdAt, file, thumbnail, large, urlsExpireAt);
     }

@@ -2,6 +2,7 @@ package im.routing.presence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ class PresenceTableTest {
     void setUp() {
         table = new PresenceTable();
         // the table reads just the heartbeat timeout of its configuration
-        table.config = (RoutingConfig) java.lang.reflect.Proxy.newProxyInstance(RoutingConfig.class.getClassLoader(),
+        table.config = (RoutingConfig) Proxy.newProxyInstance(RoutingConfig.class.getClassLoader(),
                 new Class<?>[]{RoutingConfig.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "heartbeatTimeout" -> Duration.ofMillis(TIMEOUT_MS);
                     default -> throw new UnsupportedOperationException(method.getName());
