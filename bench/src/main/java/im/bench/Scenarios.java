@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import im.protocol.JsonCodec;
+import im.testkit.Tokens;
 
 /**
  * The WebSocket scenarios: peer throughput (closed loop), latency at fixed rates (open loop), past saturation (open
@@ -462,7 +463,9 @@ final class Scenarios {
         while (System.nanoTime() < deadline) {
             try {
                 JsonNode tree = JsonCodec.tree(BenchStack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.routingUrl()
-                        + "/v1/routing/rooms/" + room)).timeout(Duration.ofSeconds(5)).build(),
+                        + "/v1/routing/rooms/" + room))
+                        .header("Authorization", "Bearer " + Tokens.service(stack.secret, "bench"))
+                        .timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString()).body());
                 seen = 0;
                 for (JsonNode users : tree) {

@@ -19,6 +19,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
 
 import im.protocol.Action;
 import im.protocol.ConversationKey;
@@ -268,7 +269,7 @@ class HistoryTest {
                 .allSatisfy(m -> assertThat(m.revoked()).isNull());
         assertThat(given().auth().oauth2(Tokens.user(bob)).queryParam("q", "oops").get("/v1/search").then().statusCode(200)
                 .extract().jsonPath().getList("messages")).isEmpty();
-        given().get("/v1/internal/messages/" + mine.messageId()).then().statusCode(200)
+        internal().get("/v1/internal/messages/" + mine.messageId()).then().statusCode(200)
                 .body("senderId", Matchers.equalTo(alice)).body("revoked", Matchers.equalTo(true));
     }
 
@@ -363,13 +364,13 @@ class HistoryTest {
 
         List<Message> stored = awaitHistory(bob, "peer", alice, 2);
         assertThat(stored).extracting(Message::messageId).containsExactly(marker.messageId(), first.messageId());
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/v1/internal/messages/" + second.messageId())
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> internal().get("/v1/internal/messages/" + second.messageId())
                 .then().statusCode(200).body("messageId", Matchers.equalTo(first.messageId())));
-        given().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
+        internal().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
                 .queryParam("clientMsgId", "retry-1").get("/v1/internal/sent").then().statusCode(200)
                 .body("messageId", Matchers.equalTo(first.messageId()))
                 .body("sentAt", Matchers.equalTo(now));
-        given().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
+        internal().queryParam("conversationKey", first.conversationKey()).queryParam("senderId", alice)
                 .queryParam("clientMsgId", "never").get("/v1/internal/sent").then().statusCode(404);
     }
 
@@ -388,10 +389,27 @@ class HistoryTest {
     @Test
     void groupIdClaims_firstCreatorWins() {
         String group = user("g");
-        given().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200)
+        internal().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200)
                 .body("ownerId", Matchers.equalTo("alice"));
-        given().post("/v1/internal/groups/" + group + "/claim/bob").then().statusCode(409)
+        internal().post("/v1/internal/groups/" + group + "/claim/bob").then().statusCode(409)
                 .body("error.code", Matchers.equalTo("ALREADY_EXISTS"));
-        given().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200);
+        internal().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200);
+    }
+
+    @Test
+    void internalApi_answersServiceCredentialsOnly() {
+        String group = user("g");
+        given().post("/v1/internal/groups/" + group + "/claim/mallory").then().statusCode(401)
+                .body("error.code", Matchers.equalTo("UNAUTHORIZED"));
+        // a user's token, an admin's too, is no service credential
+        given().auth().oauth2(Tokens.admin("mallory")).post("/v1/internal/groups/" + group + "/claim/mallory").then()
+                .statusCode(403).body("error.code", Matchers.equalTo("FORBIDDEN"));
+        given().auth().oauth2(Tokens.user("mallory")).get("/v1/internal/messages/x").then().statusCode(403);
+        internal().post("/v1/internal/groups/" + group + "/claim/alice").then().statusCode(200);
+    }
+
+    /** A request with the service credential other services show on the internal API. */
+    private static RequestSpecification internal() {
+        return given().auth().oauth2(Tokens.service("gateway-service"));
     }
 }

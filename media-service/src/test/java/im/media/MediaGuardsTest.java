@@ -288,7 +288,9 @@ class MediaGuardsTest {
         assertThat(fileName).doesNotContain("\u0000").doesNotContain("\u202E").startsWith("ab").endsWith(".txt");
         String id = response.jsonPath().getString("mediaId");
         Media looked = JsonCodec.decode(
-                given().get("/v1/internal/media/" + id).then().statusCode(200).extract().asString(), Media.class);
+                given().auth().oauth2(Tokens.service("gateway-service")).get("/v1/internal/media/" + id).then().statusCode(200)
+                        .extract().asString(),
+                Media.class);
         assertThat(looked.fileName()).isEqualTo(fileName);
     }
 }

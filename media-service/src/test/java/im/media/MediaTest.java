@@ -397,7 +397,8 @@ class MediaTest {
         // a dot segment is resolved away by the router: no media route matches
         given().urlEncodingEnabled(false).get("/v1/media/%2E%2E?exp=" + exp + "&sig=x").then().statusCode(404)
                 .body("error.code", Matchers.equalTo("NOT_FOUND"));
-        given().urlEncodingEnabled(false).get("/v1/internal/media/..%2F..%2Fetc").then().statusCode(404);
+        given().auth().oauth2(Tokens.service("gateway-service")).urlEncodingEnabled(false)
+                .get("/v1/internal/media/..%2F..%2Fetc").then().statusCode(404);
     }
 
     @Test
@@ -439,12 +440,14 @@ class MediaTest {
             assertThat(record.value()).doesNotContain("DownloadUrl");
         }
         Media media = Api.stored("lookup-owner", "file", "l.txt", "l".getBytes(StandardCharsets.UTF_8));
-        Media looked = JsonCodec.decode(given().get("/v1/internal/media/" + media.mediaId()).then().statusCode(200)
+        Media looked = JsonCodec.decode(given().auth().oauth2(Tokens.service("gateway-service"))
+                .get("/v1/internal/media/" + media.mediaId()).then().statusCode(200)
                 .extract().asString(), Media.class);
         assertThat(looked.withoutUrls()).isEqualTo(media.withoutUrls());
         assertThat(looked.ownerId()).isEqualTo("lookup-owner");
         assertThat(Api.download(looked.fileDownloadUrl()).asString()).isEqualTo("l");
-        given().get("/v1/internal/media/" + UUID.randomUUID()).then().statusCode(404)
+        given().auth().oauth2(Tokens.service("gateway-service")).get("/v1/internal/media/" + UUID.randomUUID()).then()
+                .statusCode(404)
                 .body("error.code", Matchers.equalTo("NOT_FOUND"));
     }
 

@@ -16,11 +16,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
 
 import im.protocol.Action;
 import im.protocol.ConversationKey;
@@ -40,6 +42,7 @@ import im.protocol.Topics;
 import im.testkit.EmbeddedKafka;
 import im.testkit.KafkaResource;
 import im.testkit.PoisonRecords;
+import im.testkit.Tokens;
 import im.testkit.TopicProbe;
 
 /**
@@ -101,7 +104,7 @@ class RoutingTest {
                     JsonCodec.encode(new Membership(1, Membership.KIND_MEMBER, groupId, member, null, null, now))));
         }
         await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
-                RestAssured.get("/v1/routing/groups/{groupId}/members", groupId).then().statusCode(200).extract()
+                views().get("/v1/routing/groups/{groupId}/members", groupId).then().statusCode(200).extract()
                         .jsonPath().getList("", String.class))
                 .containsExactlyInAnyOrder(members));
     }
@@ -141,7 +144,7 @@ class RoutingTest {
     }
 
     private static List<String> liveNodesOf(String userId) {
-        return RestAssured.get("/v1/routing/presence/{userId}", userId).then().statusCode(200).extract().jsonPath()
+        return views().get("/v1/routing/presence/{userId}", userId).then().statusCode(200).extract().jsonPath()
                 .getList("nodes.nodeId", String.class);
     }
 
@@ -281,7 +284,7 @@ class RoutingTest {
         online(bob, nodeB, now, roomId, "other-room");
         online(carol, elsewhere, now, "other-room");
         await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
-                RestAssured.get("/v1/routing/rooms/{roomId}", roomId).then().statusCode(200).extract().jsonPath().getMap(""))
+                views().get("/v1/routing/rooms/{roomId}", roomId).then().statusCode(200).extract().jsonPath().getMap(""))
                 .isEqualTo(Map.of(nodeA.id(), List.of(alice), nodeB.id(), List.of(bob))));
         awaitPresence(carol, elsewhere);
 
@@ -321,7 +324,7 @@ class RoutingTest {
         online(bob, nodeB, now, roomId);
         online(carol, nodeB, now);
         await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
-                RestAssured.get("/v1/routing/rooms/{roomId}", roomId).then().statusCode(200).extract().jsonPath().getMap(""))
+                views().get("/v1/routing/rooms/{roomId}", roomId).then().statusCode(200).extract().jsonPath().getMap(""))
                 .isEqualTo(Map.of(nodeA.id(), List.of(alice), nodeB.id(), List.of(bob))));
         awaitPresence(carol, nodeB);
 
@@ -389,7 +392,7 @@ class RoutingTest {
         online(ghost, stale, lastHeard);
         // lastSeen reaches the user entry's time only once both records are folded
         await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(
-                RestAssured.get("/v1/routing/nodes").then().statusCode(200).extract().jsonPath()
+                views().get("/v1/routing/nodes").then().statusCode(200).extract().jsonPath()
                         .getLong("'" + stale.id() + "'.lastSeen"))
                 .isEqualTo(lastHeard));
         assertThat(liveNodesOf(ghost)).isEmpty();
@@ -455,13 +458,13 @@ class RoutingTest {
         String alice = unique("alice");
         connect(node, alice);
 
-        Map<String, Object> state = RestAssured.get("/v1/routing/nodes").then().statusCode(200).extract().jsonPath()
+        Map<String, Object> state = views().get("/v1/routing/nodes").then().statusCode(200).extract().jsonPath()
                 .getMap("'" + node.id() + "'");
         assertThat(state).containsEntry("nodeId", node.id()).containsEntry("slot", 9);
-        assertThat(RestAssured.get("/v1/routing/presence/{userId}", alice).then().statusCode(200).extract().jsonPath()
+        assertThat(views().get("/v1/routing/presence/{userId}", alice).then().statusCode(200).extract().jsonPath()
                 .getInt("nodes[0].slot")).isEqualTo(9);
         assertThat(liveNodesOf(unique("nobody"))).isEmpty();
-        assertThat(RestAssured.get("/v1/routing/groups/{groupId}/members", unique("no-group")).then().statusCode(200)
+        assertThat(views().get("/v1/routing/groups/{groupId}/members", unique("no-group")).then().statusCode(200)
                 .extract().jsonPath().getList("", String.class)).isEmpty();
     }
 
@@ -575,5 +578,19 @@ class RoutingTest {
                     .containsExactly(bob, carol);
             assertThat(receipts).allSatisfy(d -> assertThat(d.userIds()).containsExactly(alice));
         }
+    }
+
+    /** A request to the views with the service credential they require. */
+    private static RequestSpecification views() {
+        return RestAssured.given().auth().oauth2(Tokens.service("history-service"));
+    }
+
+    @Test
+    void views_answerServiceCredentialsOnly() {
+        RestAssured.get("/v1/routing/nodes").then().statusCode(401).body("error.code",
+                Matchers.equalTo("UNAUTHORIZED"));
+        RestAssured.given().auth().oauth2(Tokens.admin("mallory")).get("/v1/routing/presence/alice").then().statusCode(403)
+                .body("error.code", Matchers.equalTo("FORBIDDEN"));
+        views().get("/v1/routing/nodes").then().statusCode(200);
     }
 }

@@ -150,7 +150,13 @@ final class Stack {
 
     /** GET on routing's read-only tables. */
     JsonNode routing(String path) {
-        return getJson(service("routing").baseUrl() + path);
+        try {
+            return JsonCodec.tree(HTTP.send(HttpRequest.newBuilder(URI.create(service("routing").baseUrl() + path))
+                    .header("Authorization", "Bearer " + Tokens.service("system-tests")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Waits until routing sees {@code userId} connected on exactly {@code nodes} gateway nodes. */
@@ -176,15 +182,6 @@ final class Stack {
 
     void awaitRouting(String path, Predicate<JsonNode> condition) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> condition.test(routing(path)));
-    }
-
-    static JsonNode getJson(String url) {
-        try {
-            return JsonCodec.tree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static HttpResponse<String> post(String url, String token, Object body) {

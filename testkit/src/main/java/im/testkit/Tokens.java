@@ -19,11 +19,18 @@ import org.jose4j.lang.JoseException;
 public final class Tokens {
     /** The secret of the local stack and the tests; production sets its own ({@code IM_JWT_SECRET}). */
     public static final String DEV_SECRET = "im-local-development-secret-change-me-0123456789";
+    /** The role of a service credential on the internal APIs (service-edge's {@code ServiceTokens.ROLE}). */
+    public static final String SERVICE_ROLE = "internal";
 
     private Tokens() {
     }
 
     public static String sign(String secret, String userId, String userName, Duration lifetime, boolean admin) {
+        return sign(secret, userId, userName, lifetime, admin ? List.of("admin") : List.of());
+    }
+
+    /** A token with the {@code groups} claim {@code groups} (none when empty). */
+    public static String sign(String secret, String userId, String userName, Duration lifetime, List<String> groups) {
         Instant now = Instant.now();
         JwtClaims claims = new JwtClaims();
         claims.setSubject(userId);
@@ -32,8 +39,8 @@ public final class Tokens {
         if (userName != null) {
             claims.setClaim("name", userName);
         }
-        if (admin) {
-            claims.setStringListClaim("groups", List.of("admin"));
+        if (!groups.isEmpty()) {
+            claims.setStringListClaim("groups", groups);
         }
         JsonWebSignature jws = new JsonWebSignature();
         jws.setPayload(claims.toJson());
@@ -56,5 +63,18 @@ public final class Tokens {
     /** A one-hour admin token signed with {@link #DEV_SECRET}. */
     public static String admin(String userId) {
         return sign(DEV_SECRET, userId, userId, Duration.ofHours(1), true);
+    }
+
+    /**
+     * A one-hour service credential for the internal APIs (history's and media's {@code /v1/internal}, routing's
+     * {@code /v1/routing}), as one service shows another, signed with {@code secret}.
+     */
+    public static String service(String secret, String serviceName) {
+        return sign(secret, serviceName, null, Duration.ofHours(1), List.of(SERVICE_ROLE));
+    }
+
+    /** A service credential signed with {@link #DEV_SECRET}. */
+    public static String service(String serviceName) {
+        return service(DEV_SECRET, serviceName);
     }
 }

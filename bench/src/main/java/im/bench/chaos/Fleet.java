@@ -216,9 +216,12 @@ final class Fleet implements AutoCloseable {
     final Histogram ackLatencyMs = new ConcurrentHistogram(3_600_000L, 3);
     final Histogram deliverLatencyMs = new ConcurrentHistogram(3_600_000L, 3);
     volatile long lastPushAt;
+    /** The service credential routing's views ask for. */
+    final String serviceAuthorization;
 
     Fleet(ChaosOptions options, String secret, int[] ports) {
         this.options = options;
+        this.serviceAuthorization = "Bearer " + Tokens.service(secret, "chaos");
         this.ports = ports;
         this.ackTimeout = TimeUnit.SECONDS.toNanos(options.ackTimeoutSeconds);
         this.syncDeadline = TimeUnit.SECONDS.toNanos(options.syncDeadlineSeconds);
@@ -762,7 +765,8 @@ final class Fleet implements AutoCloseable {
         CountDownLatch done = new CountDownLatch(receivers.length);
         for (User user : receivers) {
             http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(HOST).setPort(base.getPort())
-                    .setURI("/v1/routing/presence/" + user.id).setIdleTimeout(10_000))
+                    .setURI("/v1/routing/presence/" + user.id).setIdleTimeout(10_000)
+                    .putHeader("Authorization", serviceAuthorization))
                     .compose(r -> r.send().compose(response -> response.body())).onComplete(result -> {
                         try {
                             if (result.succeeded() && json.readTree(result.result().getBytes()).path("nodes").size() > 0) {

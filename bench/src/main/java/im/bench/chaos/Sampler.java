@@ -179,7 +179,8 @@ final class Sampler implements AutoCloseable {
     private void liveNodes() {
         try {
             var response = http.send(HttpRequest.newBuilder(URI.create(routingUrl
-                    + "/v1/routing/nodes")).timeout(Duration.ofSeconds(1)).build(),
+                    + "/v1/routing/nodes")).header("Authorization", fleet.serviceAuthorization)
+                    .timeout(Duration.ofSeconds(1)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 liveNodes = -1;

@@ -3,6 +3,7 @@ package im.deploy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -14,9 +15,11 @@ import im.testkit.Tokens;
  */
 public final class TokenCommand {
     private static final String USAGE = """
-            usage: im token <userId> [--name NAME] [--admin] [--ttl 24h]
+            usage: im token <userId> [--name NAME] [--admin | --service] [--ttl 24h]
               --name NAME   display name claim (default: the userId)
               --admin       adds groups: [admin]
+              --service     a service credential (groups: [internal]) for the internal APIs: routing's /v1/routing
+                            views, history's and media's /v1/internal
               --ttl T       lifetime: 90s, 30m, 24h, 7d or ISO-8601 (PT1H); default 24h
             The secret comes from IM_JWT_SECRET, else from <im.root>/.data/jwt-secret (written by ./im start).""";
 
@@ -27,12 +30,14 @@ public final class TokenCommand {
         String userId = null;
         String name = null;
         boolean admin = false;
+        boolean service = false;
         Duration ttl = Duration.ofHours(24);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--name" -> name = value(args, ++i, arg);
                 case "--admin" -> admin = true;
+                case "--service" -> service = true;
                 case "--ttl" -> ttl = parseDuration(value(args, ++i, arg));
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
@@ -55,7 +60,12 @@ public final class TokenCommand {
                     + " so that " + secretFile() + " exists.");
             System.exit(1);
         }
-        System.out.println(Tokens.sign(secret, userId, name != null ? name : userId, ttl, admin));
+        if (admin && service) {
+            usage("--admin or --service, not both");
+        }
+        System.out.println(service
+                ? Tokens.sign(secret, userId, null, ttl, List.of(Tokens.SERVICE_ROLE))
+                : Tokens.sign(secret, userId, name != null ? name : userId, ttl, admin));
     }
 
     private static Optional<String> secret() {

@@ -8,18 +8,21 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 import io.smallrye.mutiny.Uni;
 
+import im.edge.ServiceTokens;
 import im.protocol.StoredMessage;
 
 /**
  * history-service's internal API ({@code /v1/internal}, kept off the public network) as a typed client: base URL
  * {@code quarkus.rest-client.history.url}, which defaults to {@code im.gateway.history-url}. Answers of 400 and above
  * fail as {@code WebApplicationException}s; timeouts, retries, the circuit breaker and the mapping to error codes are
- * {@code HistoryLookup}'s.
+ * {@code HistoryLookup}'s. Every call carries the gateway's service credential ({@link ServiceTokens}).
  */
+@RegisterClientHeaders(ServiceTokens.class)
 @RegisterRestClient(configKey = "history")
 @Path("/v1/internal")
 @Produces(MediaType.APPLICATION_JSON)

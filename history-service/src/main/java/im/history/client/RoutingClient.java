@@ -9,14 +9,18 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+import im.edge.ServiceTokens;
 
 /**
  * routing-service's presence lookup ({@code GET /v1/routing/presence/{userId}}) as a typed client: base URL
  * {@code quarkus.rest-client.routing.url}, which defaults to {@code im.history.routing-url}. Blocking: it is called from
  * history's REST resources, which run on worker threads. Timeouts, retries and the circuit breaker are
- * {@code RoomPresence}'s.
+ * {@code RoomPresence}'s. Every call carries this service's credential ({@link ServiceTokens}).
  */
+@RegisterClientHeaders(ServiceTokens.class)
 @RegisterRestClient(configKey = "routing")
 @Path("/v1/routing")
 @Produces(MediaType.APPLICATION_JSON)

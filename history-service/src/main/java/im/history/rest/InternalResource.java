@@ -2,6 +2,7 @@ package im.history.rest;
 
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -11,6 +12,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 
+import im.edge.ServiceTokens;
 import im.history.config.HistoryConfig;
 import im.history.persistence.MessageEntity;
 import im.protocol.ConversationKey;
@@ -29,6 +31,7 @@ import im.protocol.Text;
  * ack), and group id claims (the first creator wins, whichever node it came through). The messages are
  * {@link StoredMessage}s, the record the gateway's client reads them as.
  */
+@RolesAllowed(ServiceTokens.ROLE)
 @Path("/v1/internal")
 public class InternalResource {
 

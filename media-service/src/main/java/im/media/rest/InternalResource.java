@@ -1,5 +1,6 @@
 package im.media.rest;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -8,6 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import io.smallrye.common.annotation.Blocking;
 
+import im.edge.ServiceTokens;
 import im.media.service.MediaService;
 import im.protocol.Media;
 
@@ -16,6 +18,7 @@ import im.protocol.Media;
  * media message and copies its URLs and facts into it ({@link Media#fill}). Not passed through the gateway: keep this
  * port off the public network.
  */
+@RolesAllowed(ServiceTokens.ROLE)
 @Path("/v1/internal/media")
 public class InternalResource {
 

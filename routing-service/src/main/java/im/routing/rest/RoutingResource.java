@@ -5,11 +5,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 
+import im.edge.ServiceTokens;
 import im.protocol.MembershipView;
 import im.routing.presence.PresenceTable;
 
@@ -17,6 +19,7 @@ import im.routing.presence.PresenceTable;
  * Read-only views of routing's tables for operators and tests: where a user is connected, who entered a room, which
  * gateway nodes are alive, who belongs to a group.
  */
+@RolesAllowed(ServiceTokens.ROLE)
 @Path("/v1/routing")
 public class RoutingResource {
 
