@@ -9,6 +9,8 @@ import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.utils.Utils;
 
+import im.protocol.ConversationKey;
+import im.protocol.ErrorCode;
 import im.protocol.ProtocolException;
 
 /**
@@ -57,6 +59,22 @@ public final class Batch {
         }
         return Utils.toPositive(Utils.murmur2(record.key().getBytes(StandardCharsets.UTF_8))) % partitions == record
                 .partition();
+    }
+
+    /**
+     * Refuses ({@code INVALID_REQUEST}, so the record is dead-lettered) a message record whose key is not its conversation
+     * key, or that sits outside its key's partition: a conversation is one partition's ordered stream, and its
+     * orderKeys are that partition's offsets.
+     */
+    public void requireConversationPlacement(ConsumerRecord<String, byte[]> record, ConversationKey key) {
+        if (!key.value().equals(record.key())) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST,
+                    "record key " + record.key() + " is not the conversation key " + key.value());
+        }
+        if (!isOnKeyPartition(record)) {
+            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "record written to partition " + record.partition()
+                    + ", not its key's: a conversation's order (and its orderKeys) is one partition's");
+        }
     }
 
     int deadLettered() {

@@ -98,14 +98,7 @@ public class MessageStore {
         }
         Envelope envelope = JsonCodec.decode(record.value(), Envelope.class);
         ConversationKey key = MessageRules.checkEnvelope(envelope);
-        if (!key.value().equals(record.key())) {
-            throw new ProtocolException(ErrorCode.INVALID_REQUEST,
-                    "record key " + record.key() + " is not the conversation key " + key.value());
-        }
-        if (!batch.isOnKeyPartition(record)) {
-            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "record written to partition " + record.partition()
-                    + ", not its key's: orderKeys of a conversation come from one partition");
-        }
+        batch.requireConversationPlacement(record, key);
         if (envelope.action() == null && envelope.message().type().messageClass() != MessageClass.RELIABLE) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, envelope.message().type().wireName()
                     + " messages belong on " + envelope.message().type().messageClass().topic());

@@ -189,14 +189,7 @@ public class MessageConsumer {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST,
                     what + " belong on " + recordClass.topic() + ", not " + record.topic());
         }
-        if (!key.value().equals(record.key())) {
-            throw new ProtocolException(ErrorCode.INVALID_REQUEST,
-                    "record key " + record.key() + " is not the conversation key " + key.value());
-        }
-        if (!batch.isOnKeyPartition(record)) {
-            throw new ProtocolException(ErrorCode.INVALID_REQUEST, "record written to partition " + record.partition()
-                    + ", not its key's: a conversation's order is one partition's order");
-        }
+        batch.requireConversationPlacement(record, key);
         return envelope;
     }
 
