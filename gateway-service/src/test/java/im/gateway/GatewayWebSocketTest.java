@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 
 import im.protocol.ClientFrame;
 import im.protocol.ConversationType;
@@ -81,6 +82,23 @@ class GatewayWebSocketTest {
             assertThat(envelope.message().text()).isEqualTo("hello");
             assertThat(envelope.origin().nodeId()).isEqualTo("gw-test");
         }
+    }
+
+    @Test
+    void sessionsAndOutboundQueues_areGauges() {
+        try (WsClient ws = connect(uniqueUser("gauged"))) {
+            ws.awaitOp("session");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                String metrics = RestAssured.get(url + "q/metrics").then().statusCode(200).extract().asString();
+                assertThat(gauge(metrics, "im_gateway_sessions")).isGreaterThanOrEqualTo(1);
+                assertThat(gauge(metrics, "im_gateway_outbound_queued")).isGreaterThanOrEqualTo(0);
+            });
+        }
+    }
+
+    private static double gauge(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
     @Test

@@ -444,7 +444,16 @@ class RoutingTest {
             assertThat(awaitDelivery(deliveries, afterReliable, node).userIds()).containsExactlyInAnyOrder(alice, bob);
             assertThat(awaitDelivery(deliveries, afterSignal, node).message().content().data()).isEqualTo(command("ring"));
             assertThat(deliveriesTo(deliveries, node, wrongConversation, textOnSignal, wrongRecordKey)).isEmpty();
+            // operators see them: im.dlq's depth is a gauge (read every second in tests)
+            await().atMost(FOLD_WAIT).untilAsserted(() -> assertThat(dlqRecords()).isGreaterThanOrEqualTo(4));
         }
+    }
+
+    /** {@code im_dlq_records} as /q/metrics shows it. */
+    private static double dlqRecords() {
+        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(line -> line.startsWith("im_dlq_records")).mapToDouble(
+                line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
     private static void assertDeadLetter(ConsumerRecord<String, String> record, String detail) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,7 @@ class TopicListsTest {
     @Test
     void composeTopics_areExactlyTheTopicsOfTopics() throws IOException {
         Map<String, Topics.Spec> listed = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(root().resolve("deploy/compose/docker-compose.yml"))) {
+        for (String line : Files.readAllLines(Repo.root().resolve("deploy/compose/docker-compose.yml"))) {
             Matcher create = CREATE.matcher(line);
             if (create.matches()) {
                 Map<String, String> configs = new TreeMap<>();
@@ -54,7 +53,7 @@ class TopicListsTest {
     void strimziTopics_areExactlyTheTopicsOfTopics() throws IOException {
         Map<String, Topics.Spec> listed = new LinkedHashMap<>();
         try (MappingIterator<JsonNode> documents = new YAMLMapper().readerFor(JsonNode.class)
-                .readValues(root().resolve("deploy/k8s/topics.yaml").toFile())) {
+                .readValues(Repo.root().resolve("deploy/k8s/topics.yaml").toFile())) {
             for (JsonNode topic : documents.readAll()) {
                 assertThat(topic.path("kind").asText()).isEqualTo("KafkaTopic");
                 Map<String, String> configs = new TreeMap<>();
@@ -77,15 +76,5 @@ class TopicListsTest {
             }
             return new Topics.Spec(spec.name(), spec.partitions(), configs);
         }).toList();
-    }
-
-    /** The repository's root: the nearest directory up from the working directory that holds {@code deploy/}. */
-    private static Path root() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("deploy/k8s")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
     }
 }

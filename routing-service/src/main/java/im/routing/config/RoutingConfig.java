@@ -66,4 +66,8 @@ public interface RoutingConfig {
     /** Most recent messages kept per user, group or room for replays. */
     @WithDefault("256")
     int replayMaxPerLog();
+
+    /** How often the dead letters im.dlq holds are counted ({@code im.dlq.records}). */
+    @WithDefault("30s")
+    Duration dlqDepthEvery();
 }
