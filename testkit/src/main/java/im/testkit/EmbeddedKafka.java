@@ -40,14 +40,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     private final int port;
     private final int controllerPort;
+    private final Map<String, String> overrides;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir, int port, int controllerPort) {
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path logDir, int port, int controllerPort,
+            Map<String, String> overrides) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.logDir = logDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.overrides = overrides;
     }
 
     /**
@@ -55,13 +58,36 @@ public final class EmbeddedKafka implements AutoCloseable {
      * formatted log directory is reused, so a second start keeps the topics and records of the first.
      */
     public static EmbeddedKafka start(Path logDir, int port, int controllerPort) {
+        return start(logDir, port, controllerPort, Map.of());
+    }
+
+    /**
+     * A broker as deployments run it with authentication: clients authenticate with SASL/SCRAM-SHA-512 on
+     * {@code saslPort} and the StandardAuthorizer applies ACLs; {@code port} stays a PLAINTEXT listener whose anonymous
+     * clients are super users — the setup listener, which deployments bind to the broker's loopback only (compose) for
+     * creating topics, users and ACLs. {@link #bootstrapServers()} is that setup listener.
+     */
+    public static EmbeddedKafka startSecured(Path logDir, int port, int saslPort, int controllerPort) {
+        return start(logDir, port, controllerPort, Map.of(
+                "listeners", "PLAINTEXT://localhost:" + port + ",SASL://localhost:" + saslPort + ",CONTROLLER://localhost:"
+                        + controllerPort,
+                "advertised.listeners", "PLAINTEXT://localhost:" + port + ",SASL://localhost:" + saslPort,
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                "listener.name.sasl.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users", "User:ANONYMOUS"));
+    }
+
+    private static EmbeddedKafka start(Path logDir, int port, int controllerPort, Map<String, String> overrides) {
         try {
             Files.createDirectories(logDir);
-            Properties props = brokerProperties(logDir, port, controllerPort);
+            Properties props = brokerProperties(logDir, port, controllerPort, overrides);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(props, logDir);
             }
-            return new EmbeddedKafka(launch(props), "localhost:" + port, logDir, port, controllerPort);
+            return new EmbeddedKafka(launch(props), "localhost:" + port, logDir, port, controllerPort, overrides);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -80,7 +106,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     public synchronized void restart() {
         server.shutdown();
         server.awaitShutdown();
-        server = launch(brokerProperties(logDir, port, controllerPort));
+        server = launch(brokerProperties(logDir, port, controllerPort, overrides));
     }
 
     /**
@@ -149,7 +175,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private static Properties brokerProperties(Path logDir, int port, int controllerPort) {
+    private static Properties brokerProperties(Path logDir, int port, int controllerPort, Map<String, String> overrides) {
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
@@ -171,6 +197,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.cleaner.backoff.ms", "5000");
+        props.putAll(overrides);
         return props;
     }
 

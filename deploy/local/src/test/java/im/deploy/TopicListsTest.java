@@ -21,14 +21,14 @@ import im.protocol.Topics;
 
 /**
  * The topic lists under {@code deploy/} hold exactly the topics of {@link Topics}, with its partitions and configs: the
- * compose file's one-shot {@code kafka-topics} service and the Strimzi {@code KafkaTopic}s. (The local launcher creates
+ * compose file's one-shot {@code kafka-setup} service and the Strimzi {@code KafkaTopic}s. (The local launcher creates
  * {@link Topics#specs} itself.) Both use 8 partitions per message topic and 16 gateway slots.
  */
 class TopicListsTest {
     private static final int MESSAGE_PARTITIONS = 8;
     /** The Strimzi cluster sets min.insync.replicas 2 of 3 replicas at cluster level (topics.yaml says so). */
     private static final String CLUSTER_LEVEL_ON_K8S = "min.insync.replicas";
-    private static final Pattern CREATE = Pattern.compile("^\\s*create (\\S+) (\\d+)((?: \\S+=\\S+)*)\\s*$");
+    private static final Pattern CREATE = Pattern.compile("^\\s*topic (\\S+) (\\d+)((?: \\S+=\\S+)*)\\s*$");
 
     @Test
     void composeTopics_areExactlyTheTopicsOfTopics() throws IOException {
