@@ -60,7 +60,8 @@ public class Deliveries {
     @Inject
     MeterRegistry metrics;
 
-    private Counter delivered;
+    /** Pushes to a session by the message's rank (0 barrage, 1 low, 2 medium, 3 high), then recalls and receipts. */
+    private final Counter[] delivered = new Counter[5];
     private Counter replayed;
     private Counter broadcasts;
     /** Messages pushed lately, by id: the im.deliveries offset they were pushed at (to tell who had a replay). */
@@ -72,7 +73,10 @@ public class Deliveries {
 
     @PostConstruct
     void init() {
-        delivered = metrics.counter("im.gateway.delivered");
+        for (int rank = 0; rank < 4; rank++) {
+            delivered[rank] = metrics.counter("im.gateway.delivered", "rank", String.valueOf(rank));
+        }
+        delivered[4] = metrics.counter("im.gateway.delivered", "rank", "action");
         replayed = metrics.counter("im.gateway.replayed");
         broadcasts = metrics.counter("im.gateway.broadcast.pushed");
         pushed = Caffeine.newBuilder().expireAfterWrite(config.replayWindow()).maximumSize(config.replayMemory()).build();
@@ -177,7 +181,7 @@ public class Deliveries {
                 session.reply(ServerFrames.Receipt.of(view, delivery.receipt().orderKey(), delivery.receipt().userId(),
                         delivery.receipt().kind()));
             }
-            delivered.increment();
+            delivered[delivery.message() != null ? delivery.message().rank() : 4].increment();
         }
     }
 
