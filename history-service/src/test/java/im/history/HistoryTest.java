@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
@@ -21,18 +25,21 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 
+import im.history.persistence.BatchWriter;
 import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
 import im.protocol.Envelope;
 import im.protocol.JsonCodec;
+import im.protocol.MediaWithdrawn;
 import im.protocol.Membership;
 import im.protocol.Mentions;
 import im.protocol.Message;
 import im.protocol.MessageContent;
 import im.protocol.MessageIds;
 import im.protocol.MessageType;
+import im.protocol.RecordHeaders;
 import im.protocol.Sender;
 import im.protocol.Topics;
 import im.testkit.EmbeddedKafka;
@@ -46,6 +53,9 @@ import im.testkit.TopicProbe;
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false)
 class HistoryTest {
+
+    @Inject
+    BatchWriter writer;
 
     private static String user(String name) {
         return name + "-" + UUID.randomUUID().toString().substring(0, 6);
@@ -271,6 +281,40 @@ class HistoryTest {
                 .extract().jsonPath().getList("messages")).isEmpty();
         internal().get("/v1/internal/messages/" + mine.messageId()).then().statusCode(200)
                 .body("senderId", Matchers.equalTo(alice)).body("revoked", Matchers.equalTo(true));
+    }
+
+    @Test
+    void recallOfAMediaMessage_writesItsUploadsWithdrawal_onImMedia_andAgainWhenTheRecallIsSeenAgain() throws Exception {
+        String alice = user("alice");
+        String bob = user("bob");
+        ConversationRef toBob = new ConversationRef(ConversationType.PEER, bob);
+        String mediaId = UUID.randomUUID().toString();
+        Envelope photo = envelope(alice, toBob, MessageContent.media(MessageType.IMAGE, mediaId,
+                "http://localhost:8080/v1/media/" + mediaId + "?exp=1&sig=x"), null, null);
+        produce(photo);
+        awaitHistory(bob, "peer", alice, 1);
+        long now = System.currentTimeMillis();
+        Envelope recall = new Envelope(1, MessageIds.next(now), null, photo.conversationKey(), toBob, new Sender(alice, null),
+                now, null, null, null, null, null, null, Action.revoke(photo.messageId()));
+
+        try (TopicProbe media = TopicProbe.fromEnd(EmbeddedKafka.shared().bootstrapServers(), Topics.MEDIA)) {
+            produce(recall);
+            ConsumerRecord<String, String> record = media.await(r -> mediaId.equals(r.key()));
+
+            assertThat(JsonCodec.decode(record.value(), MediaWithdrawn.class))
+                    .isEqualTo(MediaWithdrawn.of(mediaId, photo.messageId(), alice, now));
+            assertThat(new String(record.headers().lastHeader(RecordHeaders.TYPE).value(), StandardCharsets.UTF_8))
+                    .isEqualTo("withdrawn");
+        }
+        assertThat(awaitHistory(bob, "peer", alice, 1).get(0).content().mediaId()).isNull();
+        ConversationKey key = ConversationKey.parse(photo.conversationKey());
+        // a retried batch or a replay: the recall is applied already, its withdrawal is given again, nothing else
+        assertThat(writer.write(List.of(new BatchWriter.Stamped(recall, key, 0))).withdrawals())
+                .containsExactly(MediaWithdrawn.of(mediaId, photo.messageId(), alice, now));
+        Envelope byBob = new Envelope(1, MessageIds.next(now), null, photo.conversationKey(),
+                new ConversationRef(ConversationType.PEER, alice), new Sender(bob, null), now, null, null, null, null, null,
+                null, Action.revoke(photo.messageId()));
+        assertThat(writer.write(List.of(new BatchWriter.Stamped(byBob, key, 0))).withdrawals()).isEmpty();
     }
 
     @Test

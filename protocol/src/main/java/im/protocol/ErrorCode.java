@@ -16,6 +16,7 @@ public enum ErrorCode {
     NOT_FOUND(404, "No such resource."),
     ALREADY_EXISTS(409, "The resource exists already."),
     REVOKE_WINDOW_PASSED(403, "The message can no longer be revoked."),
+    GONE(410, "The resource was withdrawn (its message was recalled) and will not come back."),
     UNSUPPORTED_MEDIA_TYPE(415, "The content type is not supported."),
     RANGE_NOT_SATISFIABLE(416, "The requested byte range lies outside the file."),
     UNAVAILABLE(503, "The service cannot take the request right now; retry."),
@@ -41,6 +42,7 @@ public enum ErrorCode {
             case 403 -> FORBIDDEN;
             case 404, 405 -> NOT_FOUND;
             case 409 -> ALREADY_EXISTS;
+            case 410 -> GONE;
             case 413 -> MESSAGE_TOO_LARGE;
             case 415 -> UNSUPPORTED_MEDIA_TYPE;
             case 416 -> RANGE_NOT_SATISFIABLE;

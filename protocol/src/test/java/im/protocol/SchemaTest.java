@@ -130,6 +130,21 @@ class SchemaTest {
     }
 
     @Test
+    void mediaWithdrawn_matchesTheMediaSchema_andIsNotMistakenForAnUpload() {
+        MediaWithdrawn withdrawn = MediaWithdrawn.of(Samples.media().mediaId(), MessageIds.next(1_700_000_000_000L), "alice",
+                1_700_000_060_000L);
+        ObjectNode noEvent = (ObjectNode) JsonCodec.tree(JsonCodec.encode(withdrawn));
+        noEvent.remove("event");
+        ObjectNode uploadWithEvent = (ObjectNode) JsonCodec.tree(JsonCodec.encode(Samples.media()));
+        uploadWithEvent.put("event", "withdrawn");
+
+        assertThat(validate("media.v1.json", withdrawn)).isEmpty();
+        assertThat(JsonCodec.tree(JsonCodec.encode(withdrawn)).get("event").asText()).isEqualTo("withdrawn");
+        assertThat(validate("media.v1.json", noEvent)).isNotEmpty();
+        assertThat(validate("media.v1.json", uploadWithEvent)).isNotEmpty();
+    }
+
+    @Test
     void schemas_catchBrokenRecords() {
         ObjectNode envelope = (ObjectNode) JsonCodec.tree(JsonCodec.encode(Samples.envelope("alice", "bob")));
         envelope.put("v", 2);

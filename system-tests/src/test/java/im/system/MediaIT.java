@@ -1,6 +1,7 @@
 package im.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -12,8 +13,14 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +44,8 @@ import im.testkit.WsClient;
 /**
  * Media through the real pipeline with the packaged services: an image uploaded through the gateway's base URL, sent as a
  * message by its mediaId from one gateway node, delivered on the other with signed URLs and measured facts filled in, and
- * downloaded through those URLs; another user's upload, a wrong type and an unknown id refused; external URLs pass.
+ * downloaded through those URLs; another user's upload, a wrong type and an unknown id refused; external URLs pass; a
+ * recalled media message's files GONE for every URL; an expired URL renewed through the gateway.
  */
 class MediaIT {
     private static final String BOUNDARY = "im-media-it-boundary";
@@ -149,6 +157,74 @@ class MediaIT {
                 "MZ this is not a picture".getBytes(StandardCharsets.UTF_8));
         assertThat(spoofed.statusCode()).isEqualTo(415);
         assertThat(JsonCodec.tree(spoofed.body()).at("/error/code").asText()).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    @Test
+    void aRecalledMediaMessage_leavesEveryUrlOfItsUploadGone_andNoneIsRenewed() throws Exception {
+        String alice = Stack.user("alice");
+        String bob = Stack.user("bob");
+        String mediaId = upload(alice, "image", "oops.png", png(64, 48)).get("mediaId").asText();
+
+        try (WsClient a = stack.connect(1, alice); WsClient b = stack.connect(2, bob)) {
+            stack.awaitPresence(bob, 1);
+            Ack ack = a.request(send(bob, media(MessageType.IMAGE, mediaId, null)));
+            assertThat(ack.isSuccess()).as(String.valueOf(ack.error())).isTrue();
+            MessageContent content = b.awaitMessages(1).get(0).content();
+            assertThat(get(content.fileDownloadUrl(), null).statusCode()).isEqualTo(200);
+
+            Ack recalled = a.request(JsonCodec.decode(JsonCodec.encode(Map.of("op", "revoke", "to",
+                    Map.of("type", "peer", "id", bob), "messageId", ack.messageId())), ClientFrame.class));
+            assertThat(recalled.isSuccess()).as(String.valueOf(recalled.error())).isTrue();
+
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> get(content.fileDownloadUrl(), null).statusCode() == 410);
+            for (String url : List.of(content.fileDownloadUrl(), content.thumbnailDownloadUrl(),
+                    content.largeImageDownloadUrl())) {
+                HttpResponse<byte[]> gone = get(url, null);
+                assertThat(gone.statusCode()).as(url).isEqualTo(410);
+                assertThat(JsonCodec.tree(new String(gone.body(), StandardCharsets.UTF_8)).at("/error/code").asText())
+                        .isEqualTo("GONE");
+            }
+            URI renew = URI.create(stack.gateway(2) + "/v1/media/" + mediaId + "/urls?"
+                    + URI.create(content.fileDownloadUrl()).getRawQuery());
+            assertThat(Stack.HTTP.send(HttpRequest.newBuilder(renew).header("Authorization", "Bearer " + Tokens.user(bob))
+                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(410);
+        }
+    }
+
+    @Test
+    void anExpiredUrl_isRenewedThroughTheGateway_withABearerToken() throws Exception {
+        String alice = Stack.user("alice");
+        byte[] bytes = "minutes of last week's meeting".getBytes(StandardCharsets.UTF_8);
+        String mediaId = upload(alice, "file", "minutes.txt", bytes).get("mediaId").asText();
+        // what history holds a week later: the URL media signed then, authentic and expired
+        long exp = System.currentTimeMillis() / 1000 - 3600;
+        String expired = stack.gateway(2) + "/v1/media/" + mediaId + "?exp=" + exp + "&sig=" + sign(mediaId, "original", exp);
+
+        HttpResponse<byte[]> alone = get(expired, null);
+        assertThat(alone.statusCode()).isEqualTo(403);
+        HttpResponse<String> redirect = Stack.HTTP.send(HttpRequest.newBuilder(URI.create(expired))
+                .header("Authorization", "Bearer " + Tokens.user("someone-in-the-chat")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(redirect.statusCode()).as(redirect.body()).isEqualTo(302);
+        String fresh = redirect.headers().firstValue("Location").orElseThrow();
+        assertThat(fresh).startsWith(stack.gateway(1) + "/v1/media/" + mediaId + "?exp=");
+        assertThat(get(fresh, null).body()).isEqualTo(bytes);
+
+        HttpResponse<String> urls = Stack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway(2) + "/v1/media/"
+                + mediaId + "/urls?exp=" + exp + "&sig=" + sign(mediaId, "original", exp)))
+                .header("Authorization", "Bearer " + Tokens.user("someone-in-the-chat")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(urls.statusCode()).as(urls.body()).isEqualTo(200);
+        assertThat(get(JsonCodec.tree(urls.body()).get("fileDownloadUrl").asText(), null).body()).isEqualTo(bytes);
+    }
+
+    /** media-service's signature of a download URL (its README): base64url(HMAC-SHA256(url-secret, id/variant/exp)). */
+    private static String sign(String mediaId, String variant, long exp) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Stack.MEDIA_URL_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(mac.doFinal((mediaId + "/" + variant + "/" + exp).getBytes(StandardCharsets.UTF_8)));
     }
 
     private static ClientFrame send(String to, MessageContent content) {

@@ -33,6 +33,9 @@ import im.testkit.WsClient;
  * history, media and two gateway nodes (slots 0 and 1), started once for all system tests of this JVM.
  */
 final class Stack {
+    /** media-service's key of download URLs: its own, never the token secret (the service refuses to start otherwise). */
+    static final String MEDIA_URL_SECRET = "system-tests-media-url-secret-0123456789abcdef";
+
     static final HttpClient HTTP = HttpClient.newHttpClient();
     private static Stack instance;
 
@@ -105,6 +108,7 @@ final class Stack {
         Map<String, String> props = new HashMap<>(extra);
         props.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         props.put("im.jwt.secret", Tokens.DEV_SECRET);
+        props.put("im.media.url-secret", MEDIA_URL_SECRET);
         props.put("java.io.tmpdir", root.resolve("system-tests/target/tmp").toString());
         int port = switch (name) {
             case "routing" -> routingPort;

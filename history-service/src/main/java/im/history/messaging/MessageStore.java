@@ -36,7 +36,9 @@ import im.protocol.Topics;
  * type. A record that breaks the contract (a backend's junk, a record on another partition than its key's) is
  * dead-lettered here; the failure policy of {@link ConsumerLoop} does the rest: PostgreSQL unavailable is retried for as
  * long as it lasts without leaving the group, and a record PostgreSQL refuses is isolated and dead-lettered, so an
- * acknowledged message is never lost and one record never stops storage for everybody.
+ * acknowledged message is never lost and one record never stops storage for everybody. A recall of a message that
+ * carried an upload also writes its withdrawal for media-service ({@link MediaWithdrawals}) before the batch counts as
+ * done.
  */
 @ApplicationScoped
 public class MessageStore {
@@ -54,6 +56,9 @@ public class MessageStore {
 
     @Inject
     HistoryConfig config;
+
+    @Inject
+    MediaWithdrawals withdrawals;
 
     @Inject
     MeterRegistry metrics;
@@ -87,8 +92,10 @@ public class MessageStore {
                 batch.deadLetter(record, e);
             }
         }
-        stored.increment(writer.write(stamped));
-        return null;
+        BatchWriter.Written written = writer.write(stamped);
+        stored.increment(written.stored());
+        // the batch is done (and its offsets committed) only once media's withdrawals are in Kafka
+        return written.withdrawals().isEmpty() ? null : withdrawals.publish(written.withdrawals());
     }
 
     /** The contract's checks for a record of the reliable topic, whoever wrote it. */

@@ -26,6 +26,7 @@ import im.protocol.ConversationKey;
 import im.protocol.ConversationType;
 import im.protocol.Envelope;
 import im.protocol.JsonCodec;
+import im.protocol.MediaWithdrawn;
 import im.protocol.Message;
 import im.protocol.MessageContent;
 import im.protocol.MessageType;
@@ -75,6 +76,12 @@ public class BatchWriter {
     /** A record to store with its orderKey (its offset). */
     public record Stamped(Envelope envelope, ConversationKey key, long orderKey) {}
 
+    /**
+     * What one batch did: rows stored, and the uploads whose messages it recalled ({@code im.media} withdrawals to write,
+     * also for recalls applied before and seen again, so a retry or replay never loses one).
+     */
+    public record Written(int stored, List<MediaWithdrawn> withdrawals) {}
+
     /** A stored row's key facts, as the insert returns them. */
     private record Inserted(String messageId, String conversationKey, long orderKey, long sentAt) {}
 
@@ -84,8 +91,8 @@ public class BatchWriter {
     @Inject
     HistoryConfig config;
 
-    /** Stores what is new in {@code records} (messages first, then recalls and receipts in order); returns rows written. */
-    public int write(List<Stamped> records) throws SQLException {
+    /** Stores what is new in {@code records} (messages first, then recalls and receipts in order). */
+    public Written write(List<Stamped> records) throws SQLException {
         List<Stamped> messages = new ArrayList<>(records.size());
         List<Stamped> actions = new ArrayList<>();
         for (Stamped record : records) {
@@ -95,9 +102,9 @@ public class BatchWriter {
             connection.setAutoCommit(false);
             try {
                 int stored = insertMessages(connection, messages);
-                applyActions(connection, actions);
+                List<MediaWithdrawn> withdrawals = applyActions(connection, actions);
                 connection.commit();
-                return stored;
+                return new Written(stored, withdrawals);
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -263,11 +270,13 @@ public class BatchWriter {
     /**
      * Recalls and receipts, in the conversation's order. A recall takes effect only for the message's sender within the
      * window, measured from the recall's own timestamp, so a replay decides exactly as the first pass did. Receipts move
-     * per-user positions forward (one statement for the batch).
+     * per-user positions forward (one statement for the batch). Returns the withdrawals of the uploads recalled messages
+     * carried.
      */
-    private void applyActions(Connection connection, List<Stamped> actions) throws SQLException {
+    private List<MediaWithdrawn> applyActions(Connection connection, List<Stamped> actions) throws SQLException {
+        List<MediaWithdrawn> withdrawals = new ArrayList<>();
         if (actions.isEmpty()) {
-            return;
+            return withdrawals;
         }
         record ReceiptKey(String conversationKey, String userId, String kind) {}
         Map<ReceiptKey, long[]> receipts = new HashMap<>();
@@ -275,7 +284,10 @@ public class BatchWriter {
             Envelope envelope = stamped.envelope();
             Action action = envelope.action();
             if (action.isRevoke()) {
-                revoke(connection, stamped);
+                MediaWithdrawn withdrawn = revoke(connection, stamped);
+                if (withdrawn != null) {
+                    withdrawals.add(withdrawn);
+                }
             } else {
                 receipts.merge(new ReceiptKey(stamped.key().value(), envelope.sender().id(), action.kind()),
                         new long[]{action.orderKey(), envelope.timestamp()},
@@ -283,7 +295,7 @@ public class BatchWriter {
             }
         }
         if (receipts.isEmpty()) {
-            return;
+            return withdrawals;
         }
         int n = receipts.size();
         String[] keys = new String[n];
@@ -309,34 +321,50 @@ public class BatchWriter {
             }
             upsert.executeUpdate();
         }
+        return withdrawals;
     }
 
-    private void revoke(Connection connection, Stamped stamped) throws SQLException {
+    /**
+     * Applies one recall; the withdrawal of the upload the message carried, if any. A recall seen again (same sender and
+     * timestamp as the one applied) gives its withdrawal again: the first pass may have failed to write it.
+     */
+    private MediaWithdrawn revoke(Connection connection, Stamped stamped) throws SQLException {
         Envelope envelope = stamped.envelope();
         String messageId = envelope.action().messageId();
         String sender = envelope.sender().id();
         String body;
         try (PreparedStatement select = connection.prepareStatement("select body, conversation_key, sender_id, sent_at, "
-                + "revoked_at from message where message_id = ? for update")) {
+                + "revoked_at, revoked_by, revoked_media_id from message where message_id = ? for update")) {
             select.setString(1, messageId);
             try (ResultSet row = select.executeQuery()) {
-                if (!row.next() || row.getObject(5) != null || !row.getString(2).equals(stamped.key().value())
+                boolean found = row.next();
+                if (found && row.getObject(5) != null && row.getLong(5) == envelope.timestamp()
+                        && sender.equals(row.getString(6)) && row.getString(2).equals(stamped.key().value())) {
+                    String mediaId = row.getString(7);
+                    return mediaId == null ? null : MediaWithdrawn.of(mediaId, messageId, sender, envelope.timestamp());
+                }
+                if (!found || row.getObject(5) != null || !row.getString(2).equals(stamped.key().value())
                         || !row.getString(3).equals(sender)
                         || envelope.timestamp() - row.getLong(4) > config.revokeWindow().toMillis()) {
                     LOG.infof("recall of %s by %s not applied (unknown, recalled already, not the sender's or too late)",
                             messageId, sender);
-                    return;
+                    return null;
                 }
                 body = row.getString(1);
             }
         }
+        Message message = JsonCodec.decode(body, Message.class);
+        String mediaId = message.content() == null ? null : message.content().mediaId();
         try (PreparedStatement update = connection.prepareStatement("update message set revoked_at = ?, revoked_by = ?, "
-                + "body = ?, search_text = null, mentioned = null, mentions_all = false where message_id = ?")) {
+                + "body = ?, search_text = null, mentioned = null, mentions_all = false, revoked_media_id = ? "
+                + "where message_id = ?")) {
             update.setLong(1, envelope.timestamp());
             update.setString(2, sender);
-            update.setString(3, JsonCodec.encode(JsonCodec.decode(body, Message.class).recalled()));
-            update.setString(4, messageId);
+            update.setString(3, JsonCodec.encode(message.recalled()));
+            update.setString(4, mediaId);
+            update.setString(5, messageId);
             update.executeUpdate();
         }
+        return mediaId == null ? null : MediaWithdrawn.of(mediaId, messageId, sender, envelope.timestamp());
     }
 }

@@ -19,8 +19,11 @@ public interface MediaConfig {
     /** Where the files live. */
     Storage storage();
 
-    /** Secret of the download URL signatures (HMAC-SHA256); the token secret unless set. */
-    @WithDefault("${im.jwt.secret}")
+    /**
+     * Secret of the download URL signatures (HMAC-SHA256), at least 32 bytes and not the token secret: whoever holds it
+     * can open every file. Required in production ({@code IM_MEDIA_URL_SECRET}); dev, test and local profiles have a
+     * fixed one. Changing it breaks every stored URL, old ones included (they can no longer be renewed).
+     */
     String urlSecret();
 
     /** How long a signed download URL works. */

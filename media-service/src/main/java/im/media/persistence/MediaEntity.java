@@ -59,4 +59,11 @@ public class MediaEntity extends PanacheEntityBase {
 
     @Column(name = "large_sha256")
     public String largeSha256;
+
+    /** When the message that carried the upload was recalled (epoch ms): its files are gone for good. Null otherwise. */
+    @Column(name = "withdrawn_at")
+    public Long withdrawnAt;
+
+    @Column(name = "withdrawn_by")
+    public String withdrawnBy;
 }

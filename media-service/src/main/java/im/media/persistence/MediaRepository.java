@@ -17,6 +17,15 @@ public class MediaRepository {
         return MediaEntity.findById(mediaId);
     }
 
+    /**
+     * Marks an upload withdrawn if {@code by} owns it and it is not withdrawn yet; whether this call marked it. Blocking.
+     */
+    @Transactional
+    public boolean withdraw(String mediaId, String by, long at) {
+        return MediaEntity.update("withdrawnAt = ?1, withdrawnBy = ?2 where mediaId = ?3 and ownerId = ?2 "
+                + "and withdrawnAt is null", at, by, mediaId) > 0;
+    }
+
     @Transactional
     public void delete(String mediaId) {
         MediaEntity.deleteById(mediaId);

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import im.edge.BearerTokens;
 import im.media.persistence.MediaEntity;
 import im.media.service.ByteRange;
 import im.media.service.FileNames;
@@ -29,14 +30,18 @@ import im.protocol.ProtocolException;
  * {@code GET}/{@code HEAD /v1/media/{mediaId}[/thumbnail|/large]?exp=&sig=}: downloads through signed, expiring URLs
  * only, with single byte ranges, ETags and {@code If-None-Match}. On the Vert.x router so the fs back end can use
  * {@code sendFile} (zero copy). Every parameter is checked before anything is looked up: a malformed id, {@code exp} or
- * {@code Range} is {@code INVALID_REQUEST}; a missing, tampered (whatever its shape) or expired signature
- * {@code FORBIDDEN}.
+ * {@code Range} is {@code INVALID_REQUEST}; a missing or tampered (whatever its shape) signature {@code FORBIDDEN}; an
+ * authentic but expired one {@code FORBIDDEN} too, or with a user's bearer token a 302 to a fresh URL. A withdrawn upload
+ * (its message was recalled) is {@code GONE} for every URL.
  */
 @ApplicationScoped
 public class DownloadRoute {
 
     /** {@code exp}: epoch seconds. */
     private static final Pattern EXP = Pattern.compile("\\d{1,18}");
+
+    /** The path segment of {@link UrlResource}, which this route leaves to Quarkus REST. */
+    private static final String URLS = "urls";
 
     /** Size, type and hash of the file of one variant. */
     private record Facts(long size, String mimeType, String sha256) {}
@@ -45,18 +50,24 @@ public class DownloadRoute {
     private final MediaService service;
     private final UrlSigner signer;
     private final BlobStore store;
+    private final BearerTokens tokens;
 
-    DownloadRoute(Vertx vertx, MediaService service, UrlSigner signer, BlobStore store) {
+    DownloadRoute(Vertx vertx, MediaService service, UrlSigner signer, BlobStore store, BearerTokens tokens) {
         this.vertx = vertx;
         this.service = service;
         this.signer = signer;
         this.store = store;
+        this.tokens = tokens;
     }
 
     void init(@Observes Router router) {
         for (HttpMethod method : new HttpMethod[]{HttpMethod.GET, HttpMethod.HEAD}) {
             router.route(method, "/v1/media/:mediaId").handler(ctx -> download(ctx, Variant.ORIGINAL));
             router.route(method, "/v1/media/:mediaId/:variant").handler(ctx -> {
+                if (URLS.equals(ctx.pathParam("variant"))) {
+                    ctx.next(); // UrlResource (Quarkus REST, smallrye-jwt)
+                    return;
+                }
                 Variant variant = Variant.ofWire(ctx.pathParam("variant"));
                 if (variant == null || variant == Variant.ORIGINAL) {
                     Responses.refuse(ctx, new ProtocolException(ErrorCode.NOT_FOUND, "no such file"));
@@ -70,13 +81,14 @@ public class DownloadRoute {
     private void download(RoutingContext ctx, Variant variant) {
         HttpServerRequest request = ctx.request();
         String mediaId;
+        String exp;
         ByteRange.Spec range;
         try {
             mediaId = Params.path(ctx, "mediaId");
             if (!Keys.isMediaId(mediaId)) {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST, "a mediaId is a lower-case UUID");
             }
-            String exp = Params.query(request, "exp");
+            exp = Params.query(request, "exp");
             String sig = Params.query(request, "sig");
             if (exp == null || sig == null) {
                 throw new ProtocolException(ErrorCode.FORBIDDEN, "downloads need the signed URL's exp and sig");
@@ -85,11 +97,15 @@ public class DownloadRoute {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST, "exp must be epoch seconds");
             }
             range = ByteRange.parse(request.getHeader("Range"));
-            if (!signer.verify(mediaId, variant, exp, sig, System.currentTimeMillis() / 1000)) {
-                throw new ProtocolException(ErrorCode.FORBIDDEN, "the download URL is invalid or expired");
+            if (!signer.authentic(mediaId, variant, exp, sig)) {
+                throw new ProtocolException(ErrorCode.FORBIDDEN, "the download URL is invalid");
             }
         } catch (ProtocolException e) {
             Responses.refuse(ctx, e);
+            return;
+        }
+        if (Long.parseLong(exp) < System.currentTimeMillis() / 1000) {
+            renew(ctx, mediaId, variant);
             return;
         }
         vertx.executeBlocking(() -> service.find(mediaId), false).onSuccess(row -> {
@@ -98,8 +114,43 @@ public class DownloadRoute {
                 Responses.refuse(ctx, new ProtocolException(ErrorCode.NOT_FOUND, "no such media"));
                 return;
             }
+            if (row.withdrawnAt != null) {
+                Responses.refuse(ctx, gone());
+                return;
+            }
             answer(ctx, row, variant, facts, range);
         }).onFailure(failure -> Responses.refuse(ctx, new ProtocolException(ErrorCode.UNAVAILABLE, null)));
+    }
+
+    /**
+     * An authentic but expired URL: with a user's bearer token, 302 to the same file's fresh URL (the signature proves the
+     * caller had the message, the token that a user is asking); without one {@code FORBIDDEN}, as before renewal existed.
+     */
+    private void renew(RoutingContext ctx, String mediaId, Variant variant) {
+        String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization == null) {
+            Responses.refuse(ctx, new ProtocolException(ErrorCode.FORBIDDEN, "the download URL has expired: send it again "
+                    + "with Authorization: Bearer <token> to be redirected to a fresh one, or GET /v1/media/" + mediaId
+                    + "/urls"));
+            return;
+        }
+        vertx.executeBlocking(() -> {
+            tokens.userOf(authorization);
+            MediaEntity row = service.find(mediaId);
+            if (row == null || facts(row, variant) == null) {
+                throw new ProtocolException(ErrorCode.NOT_FOUND, "no such media");
+            }
+            if (row.withdrawnAt != null) {
+                throw gone();
+            }
+            return signer.url(mediaId, variant, service.freshExp());
+        }, false).onSuccess(url -> ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, url)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end()).onFailure(failure -> Responses.refuse(ctx,
+                        failure instanceof ProtocolException ? failure : new ProtocolException(ErrorCode.UNAVAILABLE, null)));
+    }
+
+    private static ProtocolException gone() {
+        return new ProtocolException(ErrorCode.GONE, "the message that carried this file was recalled");
     }
 
     private static Facts facts(MediaEntity row, Variant variant) {

@@ -173,13 +173,45 @@ public class MediaService {
         return Keys.isMediaId(mediaId) ? repository.find(mediaId) : null;
     }
 
-    /** An upload with freshly signed URLs (the internal lookup), or {@code NOT_FOUND}. Blocking. */
+    /**
+     * An upload with freshly signed URLs (the internal lookup), or {@code NOT_FOUND}, also for a withdrawn upload: the
+     * gateway's client knows that code, and a withdrawn upload can be sent no more than one that never existed. Blocking.
+     */
     public Media lookup(String mediaId) {
         MediaEntity row = find(mediaId);
         if (row == null) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no media " + mediaId);
         }
+        if (row.withdrawnAt != null) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "media " + mediaId + " was withdrawn (its message was recalled)");
+        }
         return toMedia(row, true);
+    }
+
+    /** The {@code exp} of URLs signed now: {@code url-ttl} from now, epoch seconds. */
+    public long freshExp() {
+        return System.currentTimeMillis() / 1000 + config.urlTtl().toSeconds();
+    }
+
+    /**
+     * Withdraws an upload for good when {@code by} owns it: the row is marked (every URL answers {@code GONE} from then
+     * on), then its files are deleted from the store, best effort (a store failure is logged; the mark alone refuses
+     * every download). Idempotent: a withdrawal seen again changes nothing. Whether the upload is (now or already)
+     * withdrawn. Blocking; a database failure is thrown as it is, for the consumer's failure policy.
+     */
+    public boolean withdraw(String mediaId, String by, long at) {
+        MediaEntity row = find(mediaId);
+        if (row == null || !row.ownerId.equals(by)) {
+            LOG.infof("withdrawal of %s by %s not applied (unknown upload or not its owner's)", mediaId, by);
+            return false;
+        }
+        if (row.withdrawnAt == null) {
+            repository.withdraw(mediaId, by, at);
+        }
+        for (Variant variant : Variant.values()) {
+            store.delete(Keys.of(mediaId, variant));
+        }
+        return true;
     }
 
     /** The protocol's description of a row, with URLs valid for {@code url-ttl} from now when asked. */
@@ -189,7 +221,7 @@ public class MediaService {
         String thumbnail = null;
         String large = null;
         if (withUrls) {
-            long exp = System.currentTimeMillis() / 1000 + config.urlTtl().toSeconds();
+            long exp = freshExp();
             urlsExpireAt = exp * 1000;
             file = signer.url(row.mediaId, Variant.ORIGINAL, exp);
             if (row.thumbnailSha256 != null) {
