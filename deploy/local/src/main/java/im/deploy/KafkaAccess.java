@@ -38,8 +38,8 @@ public final class KafkaAccess {
     private static final Map<String, List<String>> WRITES = Map.of(
             "gateway", concat(MESSAGE_TOPICS, List.of(Topics.PRESENCE, Topics.MEMBERSHIP, Topics.DLQ)),
             "routing", List.of(Topics.DELIVERIES, Topics.DLQ),
-            "history", List.of(Topics.DLQ),
-            "media", List.of(Topics.MEDIA),
+            "history", List.of(Topics.MEDIA, Topics.DLQ),
+            "media", List.of(Topics.MEDIA, Topics.DLQ),
             "push", List.of(Topics.BROADCAST),
             "backend", MESSAGE_TOPICS);
 
@@ -48,13 +48,13 @@ public final class KafkaAccess {
             "gateway", List.of(Topics.DELIVERIES, Topics.MEMBERSHIP, Topics.BROADCAST),
             "routing", concat(MESSAGE_TOPICS, List.of(Topics.PRESENCE, Topics.MEMBERSHIP)),
             "history", List.of(Topics.MESSAGES_RELIABLE, Topics.MEMBERSHIP),
-            "media", List.of(),
+            "media", List.of(Topics.MEDIA),
             "push", List.of(),
             "backend", List.of());
 
     /** Principal → the consumer groups it joins (the others read by partition assignment, without a group). */
     private static final Map<String, List<String>> GROUPS = Map.of("routing", List.of("routing"), "history",
-            List.of("history"));
+            List.of("history"), "media", List.of("media-withdrawals"));
 
     /** Every principal, services first. */
     public static final List<String> PRINCIPALS = List.of("gateway", "routing", "history", "media", "push", "backend");
