@@ -26,6 +26,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 
 import im.protocol.ClientFrame;
+import im.protocol.CloseCode;
 import im.protocol.ConversationType;
 import im.protocol.Delivery;
 import im.protocol.Envelope;
@@ -34,6 +35,7 @@ import im.protocol.JsonCodec;
 import im.protocol.Message;
 import im.protocol.MessageContent;
 import im.protocol.MessageIds;
+import im.protocol.Presence;
 import im.protocol.Priority;
 import im.protocol.RecordHeaders;
 import im.protocol.Sender;
@@ -99,6 +101,64 @@ class GatewayWebSocketTest {
     private static double gauge(String metrics, String name) {
         return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+    }
+
+    @Test
+    void logout_isAcked_closesWith1000_andTheUserIsOfflineAtOnce() {
+        String user = uniqueUser("leaver");
+        String key = Presence.userKey(user, "gw-test");
+        try (TopicProbe presence = TopicProbe.fromEnd(kafka(), Topics.PRESENCE); WsClient ws = connect(user)) {
+            ws.awaitOp("session");
+            presence.await(r -> key.equals(r.key()) && r.value() != null);
+            long before = System.nanoTime();
+
+            Ack ack = ws.request(ClientFrame.simple(ClientFrame.LOGOUT, "bye", null));
+
+            assertThat(ack.isSuccess()).isTrue();
+            assertThat(ws.awaitClosed()).isEqualTo(CloseCode.NORMAL.code());
+            presence.await(r -> key.equals(r.key()) && r.value() == null);
+            // the tombstone came from the logout, not from the end of the offline grace (10 s in tests)
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void aDroppedSession_keepsTheUserOnline_throughTheGrace_andAReconnectWithinItNeverLooksOffline() {
+        String user = uniqueUser("flaky");
+        String key = Presence.userKey(user, "gw-test");
+        try (TopicProbe presence = TopicProbe.fromEnd(kafka(), Topics.PRESENCE)) {
+            WsClient first = connect(user);
+            first.awaitOp("session");
+            presence.await(r -> key.equals(r.key()) && r.value() != null);
+            long dropped = System.nanoTime();
+            first.close(); // closed without logout: the app may come back
+            try (WsClient second = connect(user)) {
+                second.awaitOp("session");
+                Ack ack = second.request(ClientFrame.simple(ClientFrame.LOGOUT, "bye", null));
+                assertThat(ack.isSuccess()).isTrue();
+            }
+            presence.await(r -> key.equals(r.key()) && r.value() == null);
+            assertThat(Duration.ofNanos(System.nanoTime() - dropped)).as("all within the grace (10 s in tests)")
+                    .isLessThan(Duration.ofSeconds(10));
+            // the user's records: online, online again (and the heartbeat's re-assertions), then the logout's tombstone:
+            // never offline in between
+            List<Boolean> online = presence.drain().stream().filter(r -> key.equals(r.key())).map(r -> r.value() != null)
+                    .toList();
+            assertThat(online).hasSizeGreaterThanOrEqualTo(3).endsWith(false);
+            assertThat(online.subList(0, online.size() - 1)).containsOnly(true);
+        }
+        String other = uniqueUser("gone");
+        String otherKey = Presence.userKey(other, "gw-test");
+        try (TopicProbe presence = TopicProbe.fromEnd(kafka(), Topics.PRESENCE)) {
+            WsClient ws = connect(other);
+            ws.awaitOp("session");
+            presence.await(r -> otherKey.equals(r.key()) && r.value() != null);
+            long dropped = System.nanoTime();
+            ws.close();
+            presence.await(r -> otherKey.equals(r.key()) && r.value() == null);
+            assertThat(Duration.ofNanos(System.nanoTime() - dropped)).as("offline once the grace is over")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(10));
+        }
     }
 
     @Test

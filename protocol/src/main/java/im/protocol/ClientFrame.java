@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A frame from client to server: {@code op} says which of the other fields matter (PROTOCOL.md, client to server).
  *
- * @param op send, enterRoom, leaveRoom, revoke, receipt, renewToken or ping
+ * @param op send, enterRoom, leaveRoom, revoke, receipt, renewToken, ping or logout (v1.1)
  * @param id optional request id, repeated in the answer
  * @param to send, revoke, receipt: the conversation
  * @param message send: the message
@@ -43,6 +43,8 @@ public record ClientFrame(
     public static final String RECEIPT = "receipt";
     public static final String RENEW_TOKEN = "renewToken";
     public static final String PING = "ping";
+    /** Ends the session (v1.1): acked, then closed with 1000; the user is offline at once if it was the last one. */
+    public static final String LOGOUT = "logout";
 
     /** The send op's fields. */
     public SendRequest toSendRequest() {
@@ -60,7 +62,7 @@ public record ClientFrame(
         return new ClientFrame(op, id, null, null, null, null, null, null, null, roomId, null, null, null, null);
     }
 
-    /** A ping or renewToken frame. */
+    /** A ping, logout or renewToken frame. */
     public static ClientFrame simple(String op, String id, String token) {
         return new ClientFrame(op, id, null, null, null, null, null, null, null, null, null, null, null, token);
     }

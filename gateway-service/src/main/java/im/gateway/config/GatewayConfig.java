@@ -22,6 +22,14 @@ public interface GatewayConfig {
     @WithDefault("5s")
     Duration heartbeatInterval();
 
+    /**
+     * How long a user whose last session on this node ended without {@code logout} (closed, dropped, expired) stays
+     * online before presence says offline (ZIM's behaviour): an app that reconnects within it never looks offline.
+     * {@code logout}, a kick and the node's shutdown take the user offline at once. 0 turns the grace off.
+     */
+    @WithDefault("30s")
+    Duration offlineGrace();
+
     /** How long before a token's expiry the session gets tokenWillExpire. */
     @WithDefault("30s")
     Duration tokenExpiryWarning();

@@ -116,6 +116,7 @@ public class Inbound {
                     sessions.leaveRoom(session, Ids.requireId(frame.roomId(), "room")));
             case ClientFrame.RENEW_TOKEN -> renew(session, frame);
             case ClientFrame.PING -> session.reply(ServerFrames.Pong.of(frame.id()));
+            case ClientFrame.LOGOUT -> session.logout(Ack.success(frame.id()));
             case ClientFrame.REVOKE -> revokes
                     .revoke(session.principal(), frame.to(), frame.messageId(), frame.id(), origin(session))
                     .thenAccept(session::reply);

@@ -39,6 +39,8 @@ public final class Session {
     private final Outbox outbox;
     private final Set<String> rooms = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Whether the user goes offline at once when this session ends (logout, kick, shutdown), not after the grace. */
+    private volatile boolean goneAtOnce;
     private final Consumer<Session> onClosed;
     private volatile UserPrincipal principal;
     private volatile long warnTimer = -1;
@@ -172,6 +174,7 @@ public final class Session {
      * queued for it is dropped. Safe to call from any thread, any number of times.
      */
     public void close(CloseCode code) {
+        goneAtOnce |= code == CloseCode.SHUTDOWN || code == CloseCode.KICKED;
         if (!ended()) {
             return;
         }
@@ -184,6 +187,26 @@ public final class Session {
             socket.writeTextMessage(JsonCodec.encode(ServerFrames.Closing.of(code.reason())))
                     .onComplete(done -> closeSocket.run());
         }
+    }
+
+    /**
+     * {@code logout}: {@code ack} is the session's last frame (what was still queued is dropped), then the socket closes
+     * with 1000, and the user is offline at once if this was the last session.
+     */
+    public void logout(Object ack) {
+        goneAtOnce = true;
+        if (!ended()) {
+            return;
+        }
+        outbox.close();
+        socket.writeTextMessage(JsonCodec.encode(ack)).onComplete(written -> socket
+                .close((short) CloseCode.NORMAL.code(), "logout")
+                .onFailure(e -> LOG.debugf("close of %s failed: %s", id, e.getMessage())));
+    }
+
+    /** Whether the user goes offline at once when this session ends (logout, kick, shutdown), not after a grace. */
+    public boolean goneAtOnce() {
+        return goneAtOnce;
     }
 
     /** The socket was closed by the client or dropped: forget the session. */

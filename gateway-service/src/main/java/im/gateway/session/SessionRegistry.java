@@ -13,10 +13,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
+import io.vertx.core.Vertx;
+
+import im.gateway.config.GatewayConfig;
+
 /**
  * The sessions of this node, indexed by id, user and room. Every change of a user's sessions or rooms fires a
  * {@link UserSessionsChanged} event (presence observes it) while that user's entry is held, so one user's changes are
- * seen in the order they happened; different users never wait for each other (no node-wide lock).
+ * seen in the order they happened; different users never wait for each other (no node-wide lock). When a user's last
+ * session ends without {@code logout} (closed, dropped, expired, too slow), the change that says so is fired only after
+ * {@code im.gateway.offline-grace}, and says what is true then: an app that reconnected in between never looked offline.
  */
 @ApplicationScoped
 public class SessionRegistry {
@@ -38,23 +44,33 @@ public class SessionRegistry {
     @Inject
     Event<UserSessionsChanged> changes;
 
+    @Inject
+    GatewayConfig config;
+
+    @Inject
+    Vertx vertx;
+
     /** Registers a session; completes when its presence is known to routing (written to Kafka). */
     public CompletableFuture<Void> add(Session session) {
         byId.put(session.id(), session);
         return change(session.userId(), sessions -> sessions.add(session));
     }
 
-    /** Forgets a session and its room entries; completes when the change is written. */
+    /**
+     * Forgets a session and its room entries; completes when the change is written, or at once when the user's last
+     * session went without logout (the change then waits for the grace period).
+     */
     public CompletableFuture<Void> remove(Session session) {
         if (byId.remove(session.id()) == null) {
             return CompletableFuture.completedFuture(null);
         }
+        boolean grace = !session.goneAtOnce() && config.offlineGrace().toMillis() > 0;
         return change(session.userId(), sessions -> {
             sessions.remove(session);
             for (String room : session.rooms()) {
                 removeFrom(byRoom, room, session);
             }
-        });
+        }, grace);
     }
 
     public CompletableFuture<Void> enterRoom(Session session, String roomId) {
@@ -106,12 +122,25 @@ public class SessionRegistry {
         }
     }
 
-    /** Applies {@code mutation} to the user's sessions and fires the result, with the user's entry held. */
     private CompletableFuture<Void> change(String userId, Consumer<Set<Session>> mutation) {
+        return change(userId, mutation, false);
+    }
+
+    /**
+     * Applies {@code mutation} to the user's sessions and fires the result, with the user's entry held; with
+     * {@code grace}, a result of no sessions is fired only after the grace period, as it is then.
+     */
+    private CompletableFuture<Void> change(String userId, Consumer<Set<Session>> mutation, boolean grace) {
         CompletableFuture<Void> written = new CompletableFuture<>();
         byUser.compute(userId, (user, sessions) -> {
             Set<Session> set = sessions == null ? ConcurrentHashMap.newKeySet() : sessions;
             mutation.accept(set);
+            if (grace && set.isEmpty()) {
+                vertx.setTimer(config.offlineGrace().toMillis(), timer -> change(user, unchanged -> {
+                }));
+                written.complete(null);
+                return null;
+            }
             TreeSet<String> rooms = new TreeSet<>();
             set.forEach(s -> rooms.addAll(s.rooms()));
             changes.fire(new UserSessionsChanged(user, set.size(), List.copyOf(rooms), written));
