@@ -82,7 +82,7 @@ public final class LocalStack {
         static final Topology SINGLE = new Topology(1, 1, 1);
         static final String USAGE = """
                 usage: ./im start [--gateways N] [--routers N] [--history N]
-                  --gateways N   gateway nodes, 1-%d (one im.deliveries partition each: node gw-<i>, slot i-1)
+                  --gateways N   gateway nodes, 1-%d (instance i: node gw-<i+1> on partition (slot) i of im.deliveries)
                   --routers N    routing instances, 1-%d (consumer group routing shares the message partitions)
                   --history N    history instances, 0-%d (consumer group history shares im.messages.reliable;
                                  0 runs none, to rebuild history's tables: docs/operations.md)
