@@ -66,10 +66,7 @@ final class Stack {
         starting.add(CompletableFuture.supplyAsync(() -> startRouting("routing-2")));
         starting.add(CompletableFuture.supplyAsync(() -> start("push-service", "push", Map.of())));
         EmbeddedPg pg = EmbeddedPg.shared();
-        starting.add(CompletableFuture.supplyAsync(() -> start("history-service", "history", Map.of(
-                "quarkus.datasource.jdbc.url", pg.jdbcUrl(), "quarkus.datasource.username", pg.username(),
-                "quarkus.datasource.password", pg.password(), "im.history.revoke-window", REVOKE_WINDOW,
-                "im.history.routing-url", "http://localhost:" + routingPort))));
+        starting.add(CompletableFuture.supplyAsync(() -> startHistory("history", Map.of())));
         starting.add(CompletableFuture.supplyAsync(() -> start("media-service", "media", Map.of(
                 "quarkus.datasource.jdbc.url", pg.jdbcUrl(), "quarkus.datasource.username", pg.username(),
                 "quarkus.datasource.password", pg.password(), "im.media.storage-dir",
@@ -81,7 +78,24 @@ final class Stack {
     }
 
     ServiceProcess startRouting(String name) {
-        return start("routing-service", name, Map.of("im.routing.heartbeat-timeout", "4s"));
+        return startRouting(name, Map.of());
+    }
+
+    /** A routing instance (group {@code routing}) with {@code extra} settings, e.g. Kafka client ones. */
+    ServiceProcess startRouting(String name, Map<String, String> extra) {
+        Map<String, String> props = new HashMap<>(extra);
+        props.put("im.routing.heartbeat-timeout", "4s");
+        return start("routing-service", name, props);
+    }
+
+    /** A history instance (group {@code history}) on the shared PostgreSQL with {@code extra} settings. */
+    ServiceProcess startHistory(String name, Map<String, String> extra) {
+        EmbeddedPg pg = EmbeddedPg.shared();
+        Map<String, String> props = new HashMap<>(extra);
+        props.putAll(Map.of("quarkus.datasource.jdbc.url", pg.jdbcUrl(), "quarkus.datasource.username", pg.username(),
+                "quarkus.datasource.password", pg.password(), "im.history.revoke-window", REVOKE_WINDOW,
+                "im.history.routing-url", "http://localhost:" + routingPort));
+        return start("history-service", name, props);
     }
 
     /** Kills a service (SIGKILL) and starts it again with the same settings; returns once it is ready. */

@@ -34,7 +34,8 @@ import im.testkit.EmbeddedKafka;
 
 /**
  * Runs the whole system on one machine without Docker: Kafka (KRaft) and PostgreSQL in this JVM's care, the five services
- * as child processes, all state under {@code .data} so a second start carries on where the first stopped.
+ * as child processes, all state under {@code .data} so a second start carries on where the first stopped. Gateway,
+ * routing and history may run as several instances ({@code --gateways 3 --routers 2 --history 2}) to try scale-out.
  */
 public final class LocalStack {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
@@ -48,14 +49,91 @@ public final class LocalStack {
     static final List<String> LAUNCHER_ENV = List.of("IM_DATA_DIR", "IM_DEMO_DIR", "IM_GATEWAY_PORT", "IM_ROUTING_PORT",
             "IM_HISTORY_PORT", "IM_MEDIA_PORT", "IM_PUSH_PORT");
 
-    /** One service process: its module, HTTP port and the settings that differ from the service's defaults. */
-    record Service(String name, int port, Map<String, String> properties) {
+    /** Instance {@code i} (from 0) of a service listens on its base port + {@value} · i. */
+    static final int PORT_STEP = 10;
+    /** Message topics' partitions: routing and history instances beyond this many would get none. */
+    static final int MESSAGE_PARTITIONS = 8;
+
+    /**
+     * One service process: its kind ({@code gateway}), its name ({@code gateway}, or {@code gateway-2} when the kind
+     * runs several instances; it names the log too), HTTP port and the settings that differ from the service's defaults.
+     */
+    record Service(String kind, String name, int port, Map<String, String> properties) {
         String module() {
-            return name + "-service";
+            return kind + "-service";
+        }
+
+        /** How the log names it: {@code gateway-2 (gateway-service, node gw-2, slot 1)}. */
+        String describe() {
+            String node = properties.get("im.gateway.node-id");
+            String detail = node == null
+                    ? module()
+                    : module() + ", node " + node + ", slot " + properties.get("im.gateway.node-slot");
+            return name + " (" + detail + ")";
         }
 
         String healthUrl() {
             return "http://localhost:" + port + "/q/health/ready";
+        }
+    }
+
+    /** How many instances of the services that scale out: {@code --gateways N --routers N --history N}. */
+    record Topology(int gateways, int routers, int history) {
+        static final Topology SINGLE = new Topology(1, 1, 1);
+        static final String USAGE = """
+                usage: ./im start [--gateways N] [--routers N] [--history N]
+                  --gateways N   gateway nodes, 1-%d (instance i: node gw-<i+1> on partition (slot) i of im.deliveries)
+                  --routers N    routing instances, 1-%d (consumer group routing shares the message partitions)
+                  --history N    history instances, 0-%d (consumer group history shares im.messages.reliable;
+                                 0 runs none, to rebuild history's tables: docs/operations.md)
+                Instance i (from 0) listens on its service's base port + %d*i: gateways 8080, 8090, 8100...,
+                routing 8081, 8091..., history 8082, 8092...; media (8083) and push (8084) run once."""
+                .formatted(Topics.DEFAULT_GATEWAY_SLOTS, MESSAGE_PARTITIONS, MESSAGE_PARTITIONS, PORT_STEP);
+
+        /** Reads the options of {@code ./im start}; a bad one is a {@link StartupException} holding the usage. */
+        static Topology parse(String... args) {
+            int gateways = 1;
+            int routers = 1;
+            int history = 1;
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    value = arg.substring(eq + 1);
+                    arg = arg.substring(0, eq);
+                }
+                switch (arg) {
+                    case "--gateways" -> gateways = count(arg, value != null ? value : next(args, ++i, arg), 1,
+                            Topics.DEFAULT_GATEWAY_SLOTS);
+                    case "--routers" -> routers = count(arg, value != null ? value : next(args, ++i, arg), 1,
+                            MESSAGE_PARTITIONS);
+                    case "--history" -> history = count(arg, value != null ? value : next(args, ++i, arg), 0,
+                            MESSAGE_PARTITIONS);
+                    default -> throw new StartupException("unexpected argument: " + args[i] + "\n" + USAGE);
+                }
+            }
+            return new Topology(gateways, routers, history);
+        }
+
+        private static String next(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new StartupException(option + " needs a number\n" + USAGE);
+            }
+            return args[i];
+        }
+
+        private static int count(String option, String value, int min, int max) {
+            try {
+                int n = Integer.parseInt(value.strip());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+            throw new StartupException(option + " must be a number from " + min + " to " + max + ", not " + value + "\n"
+                    + USAGE);
         }
     }
 
@@ -83,6 +161,10 @@ public final class LocalStack {
     private volatile boolean stopping;
 
     LocalStack(Path root, Map<String, String> env) {
+        this(root, env, Topology.SINGLE);
+    }
+
+    LocalStack(Path root, Map<String, String> env, Topology topology) {
         this.root = root;
         String dataDir = env.get("IM_DATA_DIR");
         this.data = dataDir == null || dataDir.isBlank() ? root.resolve(".data") : Path.of(dataDir).toAbsolutePath();
@@ -97,27 +179,61 @@ public final class LocalStack {
         String demo = env.get("IM_DEMO_DIR");
         Path demoPath = demo == null || demo.isBlank() ? root.resolve("clients/js/dist/demo") : Path.of(demo);
         this.demoDir = Files.isRegularFile(demoPath.resolve("index.html")) ? demoPath.toAbsolutePath() : null;
-        Map<String, String> gateway = with(Map.of(), "im.gateway.node-id", "gw-1", "im.gateway.node-slot", "0",
-                "im.gateway.history-url", "http://localhost:" + historyPort, "im.gateway.media-url",
-                "http://localhost:" + mediaPort);
-        if (demoDir != null) {
-            gateway = with(gateway, "im.gateway.demo-dir", demoDir.toString());
+        // Services that call each other by URL call the first instance: the calls are internal look-ups (gateway ->
+        // history and media, history -> routing), and apps reach media's signed URLs through the first gateway.
+        List<Service> all = new ArrayList<>();
+        for (int i = 0; i < topology.gateways(); i++) {
+            Map<String, String> gateway = with(Map.of(), "im.gateway.node-id", "gw-" + (i + 1), "im.gateway.node-slot",
+                    String.valueOf(i), "im.gateway.history-url", "http://localhost:" + historyPort,
+                    "im.gateway.media-url", "http://localhost:" + mediaPort);
+            if (demoDir != null) {
+                gateway = with(gateway, "im.gateway.demo-dir", demoDir.toString());
+            }
+            all.add(instance("gateway", i, topology.gateways(), gatewayPort, gateway));
         }
-        this.services = List.of(
-                new Service("gateway", gatewayPort, gateway),
-                new Service("routing", routingPort, Map.of()),
-                new Service("history", historyPort, with(database(), "im.history.routing-url",
-                        "http://localhost:" + routingPort)),
-                new Service("media", mediaPort, with(database(), "im.media.storage-dir", data.resolve("media").toString(),
-                        "im.media.public-url", "http://localhost:" + gatewayPort)),
-                new Service("push", intEnv(env, "IM_PUSH_PORT", 8084), Map.of()));
+        for (int i = 0; i < topology.routers(); i++) {
+            all.add(instance("routing", i, topology.routers(), routingPort, Map.of()));
+        }
+        for (int i = 0; i < topology.history(); i++) {
+            all.add(instance("history", i, topology.history(), historyPort, with(database(), "im.history.routing-url",
+                    "http://localhost:" + routingPort)));
+        }
+        all.add(new Service("media", "media", mediaPort, with(database(), "im.media.storage-dir",
+                data.resolve("media").toString(), "im.media.public-url", "http://localhost:" + gatewayPort)));
+        all.add(new Service("push", "push", intEnv(env, "IM_PUSH_PORT", 8084), Map.of()));
+        this.services = List.copyOf(all);
+        Map<Integer, String> ports = new LinkedHashMap<>();
+        ports.put(kafkaPort, "Kafka");
+        ports.put(controllerPort, "Kafka controller");
+        ports.put(pgPort, "PostgreSQL");
+        for (Service service : services) {
+            String other = ports.put(service.port(), service.name());
+            if (other != null) {
+                throw new StartupException("port " + service.port() + " is given to both " + other + " and "
+                        + service.name() + ": move a base port (IM_*_PORT; instance i listens on base + "
+                        + PORT_STEP + "*i)");
+            }
+        }
+    }
+
+    /** Instance {@code i} of {@code count}: named {@code kind-<i+1>} when there are several, on base port + 10·i. */
+    private static Service instance(String kind, int i, int count, int basePort, Map<String, String> properties) {
+        return new Service(kind, count == 1 ? kind : kind + "-" + (i + 1), basePort + PORT_STEP * i, properties);
+    }
+
+    List<Service> services() {
+        return services;
     }
 
     public static void main(String[] args) {
         Path root = Path.of(System.getProperty("im.root", ".")).toAbsolutePath().normalize();
         LocalStack stack;
         try {
-            stack = new LocalStack(root, System.getenv());
+            if (args.length > 0 && ("-h".equals(args[0]) || "--help".equals(args[0]))) {
+                System.out.println(Topology.USAGE);
+                return;
+            }
+            stack = new LocalStack(root, System.getenv(), Topology.parse(args));
         } catch (StartupException e) {
             System.err.println("im: " + e.getMessage());
             System.exit(2);
@@ -157,7 +273,7 @@ public final class LocalStack {
     }
 
     private void checkJars() {
-        List<String> missing = services.stream().map(this::jar).filter(jar -> !Files.isRegularFile(jar))
+        List<String> missing = services.stream().map(this::jar).distinct().filter(jar -> !Files.isRegularFile(jar))
                 .map(jar -> root.relativize(jar).toString()).toList();
         if (!missing.isEmpty()) {
             throw new StartupException("service jars missing: " + String.join(", ", missing)
@@ -171,7 +287,7 @@ public final class LocalStack {
         ports.put(kafkaPort, "Kafka");
         ports.put(controllerPort, "Kafka controller");
         ports.put(pgPort, "PostgreSQL");
-        services.forEach(service -> ports.put(service.port(), service.module()));
+        services.forEach(service -> ports.put(service.port(), service.name()));
         List<String> busy = new ArrayList<>();
         ports.forEach((port, what) -> {
             try (ServerSocket socket = new ServerSocket()) {
@@ -265,7 +381,7 @@ public final class LocalStack {
             ensureRunning();
             processes.put(service, builder.start());
         }
-        LOG.info("{}: starting on port {}, log {}", service.module(), service.port(), log);
+        LOG.info("{}: starting on port {}, log {}", service.describe(), service.port(), log);
     }
 
     private void awaitReady() {
@@ -278,16 +394,17 @@ public final class LocalStack {
                 if (!process.isAlive()) {
                     sleep(DEATH_GRACE);
                     ensureRunning();
-                    throw new StartupException(service.module() + " exited during startup (exit code "
+                    throw new StartupException(service.describe() + " exited during startup (exit code "
                             + process.exitValue() + ")" + tailOf(service));
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new StartupException(service.module() + " not ready after " + READY_TIMEOUT.toSeconds()
+                    throw new StartupException(service.describe() + " not ready after " + READY_TIMEOUT.toSeconds()
                             + " s (" + service.healthUrl() + ")" + tailOf(service));
                 }
                 sleep(Duration.ofMillis(500));
             }
-            LOG.info("{}: ready after {} s", service.module(), (System.nanoTime() - started) / 1_000_000_000);
+            LOG.info("{}: ready after {} s at {}", service.name(), (System.nanoTime() - started) / 1_000_000_000,
+                    service.healthUrl());
         }
     }
 
@@ -309,18 +426,24 @@ public final class LocalStack {
         String base = "localhost:" + gateway.port();
         StringBuilder out = new StringBuilder();
         out.append("\nIM local stack is up.\n");
-        out.append(String.format("  %-14s http://%s%n", "Gateway", base));
-        out.append(String.format("  %-14s ws://%s/v1/ws%n", "WebSocket", base));
+        out.append(String.format("  %-16s http://%s%n", "Gateway", base));
+        out.append(String.format("  %-16s ws://%s/v1/ws%n", "WebSocket", base));
         if (demoDir != null) {
-            out.append(String.format("  %-14s http://%s/demo/%n", "Demo app", base));
+            out.append(String.format("  %-16s http://%s/demo/%n", "Demo app", base));
+        }
+        long gateways = services.stream().filter(service -> "gateway".equals(service.kind())).count();
+        if (gateways > 1) {
+            out.append(String.format("  %-16s %s (any node; each has its own delivery slot)%n", "All gateways",
+                    String.join(", ", services.stream().filter(service -> "gateway".equals(service.kind()))
+                            .map(service -> "http://localhost:" + service.port()).toList())));
         }
         for (Service service : services) {
-            out.append(String.format("  %-14s %s%n", service.name() + " ready", service.healthUrl()));
+            out.append(String.format("  %-16s %s%n", service.name() + " ready", service.healthUrl()));
         }
-        out.append(String.format("  %-14s localhost:%d%n", "Kafka", kafkaPort));
-        out.append(String.format("  %-14s %s (user %s)%n", "PostgreSQL", jdbcUrl(), DB_USER));
-        out.append(String.format("  %-14s %s (reset: stop, then rm -rf .data)%n", "Data", data));
-        out.append(String.format("  %-14s %s/<service>.log (postgres.log too)%n", "Logs", logs));
+        out.append(String.format("  %-16s localhost:%d%n", "Kafka", kafkaPort));
+        out.append(String.format("  %-16s %s (user %s)%n", "PostgreSQL", jdbcUrl(), DB_USER));
+        out.append(String.format("  %-16s %s (reset: stop, then rm -rf .data)%n", "Data", data));
+        out.append(String.format("  %-16s %s/<service>.log (postgres.log too)%n", "Logs", logs));
         out.append("\nTry it:\n");
         out.append("  TOKEN=$(./im token alice)\n");
         out.append("  websocat \"ws://").append(base).append("/v1/ws?token=$TOKEN\"    # or any WebSocket client\n");
@@ -346,7 +469,7 @@ public final class LocalStack {
                     return;
                 }
                 Service service = entry.getKey();
-                System.err.println("\nim: " + service.module() + " exited unexpectedly (exit code " + process.exitValue()
+                System.err.println("\nim: " + service.describe() + " exited unexpectedly (exit code " + process.exitValue()
                         + ")" + tailOf(service));
                 System.err.println("im: stopping everything");
                 System.exit(1);
@@ -368,7 +491,7 @@ public final class LocalStack {
         long stopStarted = System.nanoTime();
         processes.forEach((service, process) -> {
             // how long each service takes to stop gracefully (SIGTERM to exit) is in the log: the target is 5 s
-            process.onExit().thenRun(() -> LOG.info("{}: stopped in {} ms", service.module(),
+            process.onExit().thenRun(() -> LOG.info("{}: stopped in {} ms", service.name(),
                     (System.nanoTime() - stopStarted) / 1_000_000));
             process.destroy();
         });
@@ -377,7 +500,7 @@ public final class LocalStack {
             try {
                 long left = Math.max(0, deadline - System.nanoTime());
                 if (!process.waitFor(left, TimeUnit.NANOSECONDS)) {
-                    LOG.warn("{} did not stop within {} s: killing it", service.module(), STOP_TIMEOUT.toSeconds());
+                    LOG.warn("{} did not stop within {} s: killing it", service.name(), STOP_TIMEOUT.toSeconds());
                     process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {
