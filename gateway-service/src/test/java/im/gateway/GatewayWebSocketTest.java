@@ -41,6 +41,7 @@ import im.protocol.RecordHeaders;
 import im.protocol.Sender;
 import im.protocol.ServerFrames.Ack;
 import im.protocol.Topics;
+import im.protocol.UserKick;
 import im.testkit.EmbeddedKafka;
 import im.testkit.KafkaResource;
 import im.testkit.Tokens;
@@ -331,6 +332,49 @@ class GatewayWebSocketTest {
                 JsonNode frame = ws.awaitOp("broadcast");
                 assertThat(frame.get("message").get("text").asText()).isEqualTo("maintenance");
             }
+        }
+    }
+
+    @Test
+    void aKickOnTheBroadcastTopic_endsEverySessionOfTheUser_with4409() {
+        String user = uniqueUser("kicked");
+        String bystander = uniqueUser("bystander");
+        try (WsClient first = connect(user); WsClient second = connect(user); WsClient other = connect(bystander)) {
+            ready(first);
+            ready(second);
+            ready(other);
+            ProducerRecord<String, String> kick = new ProducerRecord<>(Topics.BROADCAST, null,
+                    JsonCodec.encode(UserKick.of(user, "ops", System.currentTimeMillis())));
+            kick.headers().add(RecordHeaders.TYPE, UserKick.EVENT.getBytes(StandardCharsets.UTF_8));
+            untilTrue(() -> TopicProbe.produce(kafka(), kick), first::isClosed);
+
+            for (WsClient ws : List.of(first, second)) {
+                assertThat(ws.awaitClosed()).isEqualTo(CloseCode.KICKED.code());
+                assertThat(WsClient.text(ws.awaitOp("closing"), "reason")).isEqualTo("KICKED");
+            }
+            ready(other); // a bystander's session goes on
+            assertThat(other.isClosed()).isFalse();
+        }
+    }
+
+    @Test
+    void aLoginPastMaxSessionsPerUser_endsTheOldestSession() {
+        String user = uniqueUser("many");
+        List<WsClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) { // max-sessions-per-user is 3 in tests
+                WsClient ws = connect(user);
+                ready(ws);
+                clients.add(ws);
+            }
+            WsClient fourth = connect(user);
+            clients.add(fourth);
+            ready(fourth);
+
+            assertThat(clients.get(0).awaitClosed()).isEqualTo(CloseCode.KICKED.code());
+            assertThat(clients.subList(1, 4)).noneMatch(WsClient::isClosed);
+        } finally {
+            clients.forEach(WsClient::close);
         }
     }
 

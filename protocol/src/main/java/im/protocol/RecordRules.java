@@ -114,6 +114,18 @@ public final class RecordRules {
         MessageRules.checkContent(broadcast.message(), ConversationType.ROOM);
     }
 
+    /** Checks a kick on {@code im.broadcast}. */
+    public static void checkKick(UserKick kick) {
+        checkVersion(kick.v());
+        if (!UserKick.EVENT.equals(kick.event())) {
+            throw invalid("a kick has event \"" + UserKick.EVENT + "\"");
+        }
+        Ids.requireId(kick.userId(), "user");
+        if (kick.by() != null) {
+            Ids.requireId(kick.by(), "by");
+        }
+    }
+
     private static void checkVersion(int v) {
         if (v != 1) {
             throw invalid("unsupported schema version v=" + v);

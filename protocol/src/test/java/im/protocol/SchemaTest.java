@@ -122,6 +122,14 @@ class SchemaTest {
     @Test
     void broadcast_matchesItsSchema() {
         assertThat(validate("broadcast.v1.json", Samples.broadcast())).isEmpty();
+        UserKick kick = UserKick.of("alice", "ops", 1_700_000_000_000L);
+        assertThat(validate("broadcast.v1.json", kick)).isEmpty();
+        ObjectNode broadcastWithEvent = (ObjectNode) JsonCodec.tree(JsonCodec.encode(Samples.broadcast()));
+        broadcastWithEvent.put("event", "kick");
+        assertThat(validate("broadcast.v1.json", broadcastWithEvent)).isNotEmpty();
+        ObjectNode kickWithoutUser = (ObjectNode) JsonCodec.tree(JsonCodec.encode(kick));
+        kickWithoutUser.remove("userId");
+        assertThat(validate("broadcast.v1.json", kickWithoutUser)).isNotEmpty();
     }
 
     @Test

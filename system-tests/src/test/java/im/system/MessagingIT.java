@@ -311,4 +311,32 @@ class MessagingIT {
             assertThat(p.awaitMessages(1).get(0).content().text()).isEqualTo("welcome back");
         }
     }
+
+    @Test
+    @Order(9)
+    void anAdminKick_endsTheUsersSessionsOnEveryNode_with4409_andTheUserIsOfflineAtOnce() {
+        String kim = user("kim");
+        try (WsClient one = connect(1, kim); WsClient two = connect(2, kim)) {
+            stack.awaitPresence(kim, 2);
+            String kick = stack.service("push").baseUrl() + "/v1/admin/users/" + kim + "/kick";
+            assertThat(Stack.post(kick, Tokens.user("mallory"), Map.of()).statusCode()).isEqualTo(403);
+            assertThat(Stack.post(kick, null, Map.of()).statusCode()).isEqualTo(401);
+
+            // gateway nodes read im.broadcast from the end: repeat until both sessions are gone (a kick is idempotent)
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                if (one.isClosed() && two.isClosed()) {
+                    return true;
+                }
+                HttpResponse<String> kicked = Stack.post(kick, Tokens.admin("ops"), Map.of());
+                assertThat(kicked.statusCode()).as(kicked.body()).isEqualTo(200);
+                assertThat(JsonCodec.tree(kicked.body()).get("userId").asText()).isEqualTo(kim);
+                return false;
+            });
+            for (WsClient ws : List.of(one, two)) {
+                assertThat(ws.awaitClosed()).isEqualTo(4409);
+                assertThat(WsClient.text(ws.awaitOp("closing"), "reason")).isEqualTo("KICKED");
+            }
+            stack.awaitPresence(kim, 0);
+        }
+    }
 }

@@ -115,7 +115,8 @@ final class Stack {
                 "im.gateway.node-slot", String.valueOf(node - 1), "im.gateway.heartbeat-interval", "1s",
                 "im.gateway.send-rate-per-second", "100000", "im.gateway.limits.groups-per-minute", "1000",
                 "im.gateway.history-url", "http://localhost:" + historyPort,
-                "im.gateway.media-url", "http://localhost:" + mediaPort, "im.gateway.revoke-window", REVOKE_WINDOW));
+                "im.gateway.media-url", "http://localhost:" + mediaPort, "im.gateway.revoke-window", REVOKE_WINDOW,
+                "im.gateway.offline-grace", "1s"));
     }
 
     private ServiceProcess start(String module, String name, Map<String, String> extra) {

@@ -30,6 +30,13 @@ public interface GatewayConfig {
     @WithDefault("30s")
     Duration offlineGrace();
 
+    /**
+     * Sessions one user may hold on this node (v1.1 {@code max-sessions-per-user}): a login past it ends the user's
+     * oldest session here with {@code closing: KICKED} (4409).
+     */
+    @WithDefault("10")
+    int maxSessionsPerUser();
+
     /** How long before a token's expiry the session gets tokenWillExpire. */
     @WithDefault("30s")
     Duration tokenExpiryWarning();

@@ -1,5 +1,6 @@
 package im.gateway.messaging;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -10,26 +11,32 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 import io.quarkus.runtime.StartupEvent;
 
 import im.gateway.config.GatewayConfig;
 import im.gateway.outbound.Deliveries;
+import im.gateway.session.Session;
+import im.gateway.session.SessionRegistry;
 import im.pipeline.Batch;
 import im.pipeline.ConsumerLoop;
 import im.pipeline.KafkaClients;
 import im.pipeline.TableFold;
 import im.protocol.Broadcast;
+import im.protocol.CloseCode;
 import im.protocol.JsonCodec;
 import im.protocol.Membership;
 import im.protocol.MembershipView;
 import im.protocol.ProtocolException;
+import im.protocol.RecordHeaders;
 import im.protocol.RecordRules;
 import im.protocol.Topics;
+import im.protocol.UserKick;
 
 /**
  * The tables and broadcasts this node reads from Kafka, each on a poll loop with the system's one failure policy: every
- * broadcast (from now on) and the whole membership table (from the beginning; the node is ready only once it is loaded,
+ * broadcast and kick (from now on) and the whole membership table (from the beginning; the node is ready only once it is loaded,
  * so a group send never sees an empty table). A record that cannot be read is dead-lettered on its own. Deliveries are
  * the outbound pipeline's ({@link Deliveries}).
  */
@@ -38,6 +45,9 @@ public class Consumers {
 
     @Inject
     Deliveries delivering;
+
+    @Inject
+    SessionRegistry sessions;
 
     @Inject
     MembershipView membership;
@@ -71,6 +81,14 @@ public class Consumers {
     private CompletableFuture<?> broadcast(Batch batch) {
         for (ConsumerRecord<String, byte[]> record : batch.records()) {
             try {
+                if (isKick(record)) {
+                    UserKick kick = JsonCodec.decode(record.value(), UserKick.class);
+                    RecordRules.checkKick(kick);
+                    for (Session session : List.copyOf(sessions.ofUser(kick.userId()))) {
+                        session.close(CloseCode.KICKED);
+                    }
+                    continue;
+                }
                 Broadcast broadcast = JsonCodec.decode(record.value(), Broadcast.class);
                 RecordRules.checkBroadcast(broadcast);
                 delivering.broadcast(broadcast);
@@ -79,5 +97,11 @@ public class Consumers {
             }
         }
         return null;
+    }
+
+    /** A kick, not a broadcast: by its {@code im-type} header, which push-service and the schema's writers set. */
+    private static boolean isKick(ConsumerRecord<String, byte[]> record) {
+        Header type = record.headers().lastHeader(RecordHeaders.TYPE);
+        return type != null && UserKick.EVENT.equals(new String(type.value(), StandardCharsets.UTF_8));
     }
 }

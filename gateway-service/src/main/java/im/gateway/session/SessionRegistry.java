@@ -1,6 +1,7 @@
 package im.gateway.session;
 
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +17,7 @@ import jakarta.inject.Inject;
 import io.vertx.core.Vertx;
 
 import im.gateway.config.GatewayConfig;
+import im.protocol.CloseCode;
 
 /**
  * The sessions of this node, indexed by id, user and room. Every change of a user's sessions or rooms fires a
@@ -50,10 +52,19 @@ public class SessionRegistry {
     @Inject
     Vertx vertx;
 
-    /** Registers a session; completes when its presence is known to routing (written to Kafka). */
+    /**
+     * Registers a session; completes when its presence is known to routing (written to Kafka). A user past
+     * {@code max-sessions-per-user} on this node loses the oldest sessions ({@code KICKED}).
+     */
     public CompletableFuture<Void> add(Session session) {
         byId.put(session.id(), session);
-        return change(session.userId(), sessions -> sessions.add(session));
+        CompletableFuture<Void> written = change(session.userId(), sessions -> sessions.add(session));
+        List<Session> mine = ofUser(session.userId()).stream().sorted(Comparator.comparingLong(Session::openedAt)
+                .thenComparing(s -> s == session)).toList();
+        for (int i = 0; i < mine.size() - config.maxSessionsPerUser(); i++) {
+            mine.get(i).close(CloseCode.KICKED);
+        }
+        return written;
     }
 
     /**
