@@ -129,7 +129,7 @@ class ContractIT {
 
     /** What the scenario waits for on the topics before they are read in full: its own records of every kind. */
     private record Scenario(String peerKey, String revokedMessageId, String groupId, String roomKey, String mediaId,
-            String poisonKey, String broadcastText) {
+            String poisonKey, String broadcastText, String kickedUser) {
         boolean isComplete(Map<String, List<ConsumerRecord<String, byte[]>>> records) {
             List<JsonNode> reliable = values(records, Topics.MESSAGES_RELIABLE).stream()
                     .filter(v -> peerKey.equals(v.path("conversationKey").asText())).toList();
@@ -143,6 +143,8 @@ class ContractIT {
                     && values(records, Topics.MEDIA).stream().anyMatch(v -> mediaId.equals(v.path("mediaId").asText()))
                     && values(records, Topics.BROADCAST).stream()
                             .anyMatch(v -> broadcastText.equals(v.at("/message/text").asText()))
+                    && values(records, Topics.BROADCAST).stream().anyMatch(v -> "kick".equals(v.path("event").asText())
+                            && kickedUser.equals(v.path("userId").asText()))
                     && values(records, Topics.MESSAGES_SIGNAL).stream()
                             .anyMatch(v -> roomKey.equals(v.path("conversationKey").asText()))
                     && values(records, Topics.MESSAGES_BARRAGE).stream()
@@ -160,7 +162,7 @@ class ContractIT {
 
     /**
      * Sends, receipts (op and read), a recall, a media message by mediaId, location and custom messages, a group with a
-     * member removed, a room with barrage and a targeted command, an admin broadcast and a poison record from a backend.
+     * member removed, a room with barrage and a targeted command, an admin broadcast, an admin kick and a poison record from a backend.
      */
     private static Scenario driveEveryKindOfAction() throws Exception {
         String alice = Stack.user("alice");
@@ -232,12 +234,16 @@ class ContractIT {
         HttpResponse<String> broadcast = Stack.post(stack.service("push").baseUrl() + "/v1/admin/broadcasts",
                 Tokens.admin("ops"), Map.of("message", Map.of("type", "text", "text", broadcastText), "priority", "high"));
         assertThat(broadcast.statusCode()).as(broadcast.body()).isEqualTo(200);
+        String kicked = Stack.user("dave");
+        HttpResponse<String> kick = Stack.post(stack.service("push").baseUrl() + "/v1/admin/users/" + kicked + "/kick",
+                Tokens.admin("ops"), Map.of());
+        assertThat(kick.statusCode()).as(kick.body()).isEqualTo(200);
 
         String poisonKey = ConversationKey.of("billing", new ConversationRef(ConversationType.PEER, alice)).value();
         TopicProbe.produce(stack.kafka.bootstrapServers(),
                 new ProducerRecord<>(Topics.MESSAGES_RELIABLE, poisonKey, "{\"v\":1,\"not\":\"an envelope\"}"));
         return new Scenario(ConversationKey.of(alice, new ConversationRef(ConversationType.PEER, bob)).value(), revokedId,
-                groupId, "room/" + room, mediaId, poisonKey, broadcastText);
+                groupId, "room/" + room, mediaId, poisonKey, broadcastText, kicked);
     }
 
     /** The schema's messages for one record, with the record, or a header that does not match its value. */
@@ -268,7 +274,10 @@ class ContractIT {
                 problems.add(where + ": fields no schema documents: " + undocumented);
             }
         }
-        String kind = value.has("action") ? value.at("/action/type").asText() : value.at("/message/type").asText();
+        // an action's type, an event's name (a kick on im.broadcast, a withdrawal on im.media), else the message's type
+        String kind = value.has("action")
+                ? value.at("/action/type").asText()
+                : value.has("event") ? value.get("event").asText() : value.at("/message/type").asText();
         Header type = record.headers().lastHeader(RecordHeaders.TYPE);
         boolean typed = record.topic().startsWith("im.messages.") || record.topic().equals(Topics.BROADCAST);
         if (typed && (type == null || !kind.equals(new String(type.value(), StandardCharsets.UTF_8)))) {
