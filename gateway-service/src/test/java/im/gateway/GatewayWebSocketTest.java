@@ -347,6 +347,16 @@ class GatewayWebSocketTest {
                     JsonCodec.encode(UserKick.of(user, "ops", System.currentTimeMillis())));
             kick.headers().add(RecordHeaders.TYPE, UserKick.EVENT.getBytes(StandardCharsets.UTF_8));
             untilTrue(() -> TopicProbe.produce(kafka(), kick), first::isClosed);
+            // junk that says it is a kick: dead-lettered one by one, the loop reads on
+            try (TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
+                for (String junk : List.of("{broken\u0000", "{\"v\":1,\"event\":\"kick\",\"userId\":null,\"at\":1}")) {
+                    ProducerRecord<String, String> bad = new ProducerRecord<>(Topics.BROADCAST, null, junk);
+                    bad.headers().add(RecordHeaders.TYPE, UserKick.EVENT.getBytes(StandardCharsets.UTF_8));
+                    TopicProbe.produce(kafka(), bad);
+                }
+                dlq.await(r -> r.value() != null && r.value().contains("\"userId\":null"));
+                assertThat(dlq.drain()).anyMatch(r -> r.value() != null && r.value().startsWith("{broken"));
+            }
 
             for (WsClient ws : List.of(first, second)) {
                 assertThat(ws.awaitClosed()).isEqualTo(CloseCode.KICKED.code());

@@ -59,10 +59,13 @@ public class SessionRegistry {
     public CompletableFuture<Void> add(Session session) {
         byId.put(session.id(), session);
         CompletableFuture<Void> written = change(session.userId(), sessions -> sessions.add(session));
-        List<Session> mine = ofUser(session.userId()).stream().sorted(Comparator.comparingLong(Session::openedAt)
-                .thenComparing(s -> s == session)).toList();
-        for (int i = 0; i < mine.size() - config.maxSessionsPerUser(); i++) {
-            mine.get(i).close(CloseCode.KICKED);
+        Set<Session> mine = ofUser(session.userId());
+        if (mine.size() > config.maxSessionsPerUser()) {
+            List<Session> oldestFirst = mine.stream().sorted(Comparator.comparingLong(Session::openedAt)
+                    .thenComparing(s -> s == session)).toList();
+            for (int i = 0; i < oldestFirst.size() - config.maxSessionsPerUser(); i++) {
+                oldestFirst.get(i).close(CloseCode.KICKED);
+            }
         }
         return written;
     }
