@@ -44,6 +44,9 @@ public class KafkaClients {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    Tracing tracing;
+
     @ConfigProperty(name = "quarkus.application.name")
     String application;
 
@@ -86,7 +89,7 @@ public class KafkaClients {
             KafkaClientMetrics binder = new KafkaClientMetrics(producer);
             binder.bindTo(metrics);
             producerMetrics.add(binder);
-            return new KafkaSender(producer);
+            return new KafkaSender(producer, tracing);
         });
     }
 

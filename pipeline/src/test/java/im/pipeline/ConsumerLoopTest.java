@@ -52,7 +52,7 @@ class ConsumerLoopTest {
         kafka = EmbeddedKafka.shared();
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
                 new StringSerializer(), new ByteArraySerializer());
-        sender = new KafkaSender(producer);
+        sender = new KafkaSender(producer, Tracing.propagationOnly());
     }
 
     @AfterAll

@@ -602,4 +602,28 @@ class RoutingTest {
                 .body("error.code", Matchers.equalTo("FORBIDDEN"));
         views().get("/v1/routing/nodes").then().statusCode(200);
     }
+
+    @Test
+    void aRecordsTraceparent_goesOnUnchangedInItsDeliveries_whenTheSdkIsOff() {
+        Node node = Node.fresh("gw-trace-off", 0);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(node, bob);
+        Envelope message = text(alice, ConversationType.PEER, bob, "traced");
+        String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            ProducerRecord<String, String> record = new ProducerRecord<>(Topics.MESSAGES_RELIABLE,
+                    message.conversationKey(), JsonCodec.encode(message));
+            record.headers().add(RecordHeaders.TRACEPARENT, traceparent.getBytes(StandardCharsets.UTF_8));
+            TopicProbe.produce(kafka(), record);
+            assertThat(header(deliveries.await(deliveryOf(message, node)), RecordHeaders.TRACEPARENT))
+                    .isEqualTo(traceparent);
+
+            // none on the record (a backend that does not trace): the delivery starts a trace of its own
+            Envelope untraced = text(alice, ConversationType.PEER, bob, "untraced");
+            produce(Topics.MESSAGES_RELIABLE, untraced);
+            assertThat(header(deliveries.await(deliveryOf(untraced, node)), RecordHeaders.TRACEPARENT))
+                    .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
+        }
+    }
 }

@@ -67,7 +67,8 @@ import im.testkit.WsClient;
  * letters: their headers), with the {@code im-type} header matching what the value carries. Runs after the other system
  * tests ({@code junit-platform.properties}), so their records are checked too; records a test wrote itself, as a backend
  * would ({@link TopicProbe#WRITTEN_BY_TEST}), are not the services' and are skipped. A field that no schema declares
- * fails too: the schemas allow additions for newer producers, but must describe whatever the services write.
+ * fails too: the schemas allow additions for newer producers, but must describe whatever the services write. Every
+ * record the services write, tombstones and dead letters included, carries a W3C {@code traceparent}.
  */
 @Order(Integer.MAX_VALUE)
 class ContractIT {
@@ -87,6 +88,8 @@ class ContractIT {
     /** Every field name the schemas declare: a record field outside it is one the contract does not describe. */
     private static final Set<String> DOCUMENTED = documentedFields();
     private static final String BOUNDARY = "im-contract-it-boundary";
+    /** Every record the services write carries one (tombstones too). */
+    private static final String TRACEPARENT = "00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]";
 
     private static Stack stack;
 
@@ -111,6 +114,12 @@ class ContractIT {
             boolean deadLetters = topic.getKey().equals(Topics.DLQ);
             for (ConsumerRecord<String, byte[]> record : topic.getValue()) {
                 boolean writtenByTest = record.headers().lastHeader(TopicProbe.WRITTEN_BY_TEST) != null;
+                Header traceparent = record.headers().lastHeader(RecordHeaders.TRACEPARENT);
+                if (!writtenByTest && (traceparent == null || traceparent.value() == null
+                        || !new String(traceparent.value(), StandardCharsets.UTF_8).matches(TRACEPARENT))) {
+                    problems.add(record.topic() + "-" + record.partition() + "@" + record.offset() + " key=" + record.key()
+                            + ": no valid W3C " + RecordHeaders.TRACEPARENT + " header: " + headers(record));
+                }
                 if (!deadLetters && (record.value() == null || writtenByTest)) {
                     continue; // a tombstone ("null = gone" in the schemas), or a record a test wrote as a backend
                 }

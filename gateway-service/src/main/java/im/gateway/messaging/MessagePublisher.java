@@ -12,10 +12,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 import io.quarkus.runtime.StartupEvent;
 
 import im.pipeline.KafkaClients;
 import im.pipeline.KafkaSender;
+import im.pipeline.Tracing;
 import im.protocol.Envelope;
 import im.protocol.MessageClass;
 import im.protocol.RecordHeaders;
@@ -31,6 +35,9 @@ public class MessagePublisher {
 
     @Inject
     KafkaClients kafka;
+
+    @Inject
+    Tracing tracing;
 
     private KafkaSender reliable;
     private KafkaSender fast;
@@ -48,14 +55,19 @@ public class MessagePublisher {
         }
     }
 
-    /** Produces the envelope (its JSON already made) and completes with its partition offset once the broker has it. */
-    public CompletableFuture<RecordMetadata> publish(Envelope envelope, byte[] json) {
+    /**
+     * Produces the envelope (its JSON already made) and completes with its partition offset once the broker has it. The
+     * record carries the {@code traceparent} of a publish span under {@code trace} (the request that sent it).
+     */
+    public CompletableFuture<RecordMetadata> publish(Envelope envelope, byte[] json, Context trace) {
         MessageClass messageClass = envelope.action() != null
                 ? MessageClass.RELIABLE
                 : envelope.message().type().messageClass();
         String type = envelope.action() != null ? envelope.action().type() : envelope.message().type().wireName();
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(messageClass.topic(), envelope.conversationKey(), json);
         record.headers().add(RecordHeaders.TYPE, type.getBytes(StandardCharsets.UTF_8));
-        return (messageClass == MessageClass.RELIABLE ? reliable : fast).send(record);
+        Span span = tracing.start("publish " + record.topic(), SpanKind.PRODUCER, trace);
+        tracing.inject(span, record.headers());
+        return (messageClass == MessageClass.RELIABLE ? reliable : fast).send(record, span);
     }
 }

@@ -22,6 +22,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 
@@ -31,6 +33,7 @@ import im.gateway.session.SessionRegistry;
 import im.pipeline.Batch;
 import im.pipeline.ConsumerLoop;
 import im.pipeline.KafkaClients;
+import im.pipeline.Tracing;
 import im.protocol.Broadcast;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
@@ -53,6 +56,9 @@ public class Deliveries {
 
     @Inject
     KafkaClients kafka;
+
+    @Inject
+    Tracing tracing;
 
     @Inject
     GatewayConfig config;
@@ -99,10 +105,18 @@ public class Deliveries {
     CompletionStage<?> deliver(Batch batch) {
         Flushes flushes = new Flushes(++polls);
         for (ConsumerRecord<String, byte[]> record : batch.records()) {
+            // the trace's last hop, when spans are exported: handing the delivery to its sessions' outboxes
+            Span span = tracing.recording()
+                    ? tracing.start("deliver " + record.topic(), SpanKind.CONSUMER, tracing.extract(record.headers()))
+                    : null;
             try {
                 push(DeliveryReader.read(record.value()), record.offset(), flushes);
             } catch (ProtocolException e) {
                 batch.deadLetter(record, e);
+            } finally {
+                if (span != null) {
+                    span.end();
+                }
             }
             done = record.offset();
         }

@@ -18,6 +18,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.context.Context;
 
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
@@ -123,7 +124,7 @@ public class SendService {
         CompletableFuture<Void> handedOver = new CompletableFuture<>();
         CompletableFuture<Void> previous = session == null ? DONE : session.sendOrder(handedOver);
         return write(user, checked, lookup, requestId, mayRetryElsewhere, previous, handedOver,
-                session == null ? null : session.context());
+                session == null ? null : session.context(), Context.current());
     }
 
     /**
@@ -134,7 +135,7 @@ public class SendService {
      */
     private CompletableFuture<Ack> write(UserPrincipal user, Envelope checked, boolean lookup, String requestId,
             boolean mayRetryElsewhere, CompletableFuture<Void> previous, CompletableFuture<Void> handedOver,
-            Executor turns) {
+            Executor turns, Context trace) {
         String dedupeKey = checked.clientMsgId() == null
                 ? null
                 : user.userId() + '\n' + checked.conversationKey() + '\n' + checked.clientMsgId();
@@ -183,7 +184,7 @@ public class SendService {
                             return refused(new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE, "a message is limited to "
                                     + Limits.MESSAGE_JSON_MAX_BYTES + " bytes of JSON"), requestId);
                         }
-                        return produce(envelope, json);
+                        return produce(envelope, json, trace);
                     } finally {
                         handedOver.complete(null);
                     }
@@ -296,7 +297,7 @@ public class SendService {
         } catch (ProtocolException e) {
             return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
         }
-        return answer(produce(envelope, JsonCodec.encodeBytes(envelope)), requestId);
+        return answer(produce(envelope, JsonCodec.encodeBytes(envelope), Context.current()), requestId);
     }
 
     /** Peer: not oneself; group: a member; room: entered (by this session, or for REST by any of the user's sessions). */
@@ -325,8 +326,8 @@ public class SendService {
     }
 
     /** Writes the record; completes with the ack once Kafka has it, or a failed ack when Kafka refuses it. */
-    private CompletableFuture<Ack> produce(Envelope envelope, byte[] json) {
-        return publisher.publish(envelope, json).handle((metadata, failure) -> {
+    private CompletableFuture<Ack> produce(Envelope envelope, byte[] json, Context trace) {
+        return publisher.publish(envelope, json, trace).handle((metadata, failure) -> {
             if (failure != null) {
                 LOG.warnf("message %s not written: %s", envelope.messageId(), failure.toString());
                 unavailable.increment();

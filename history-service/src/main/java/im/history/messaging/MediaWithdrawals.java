@@ -2,6 +2,7 @@ package im.history.messaging;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,12 +28,19 @@ public class MediaWithdrawals {
     @Inject
     KafkaClients kafka;
 
-    /** Completes when every record is acknowledged; fails (for the consumer's failure policy) otherwise. */
-    public CompletableFuture<Void> publish(List<MediaWithdrawn> withdrawals) {
+    /**
+     * Completes when every record is acknowledged; fails (for the consumer's failure policy) otherwise. Each continues the
+     * trace of its recall ({@code traceparents} by the recalled messageId; none: a new trace).
+     */
+    public CompletableFuture<Void> publish(List<MediaWithdrawn> withdrawals, Map<String, byte[]> traceparents) {
         CompletableFuture<?>[] sends = withdrawals.stream().map(withdrawn -> {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.MEDIA, withdrawn.mediaId(),
                     JsonCodec.encodeBytes(withdrawn));
             record.headers().add(RecordHeaders.TYPE, MediaWithdrawn.EVENT.getBytes(StandardCharsets.UTF_8));
+            byte[] traceparent = traceparents.get(withdrawn.messageId());
+            if (traceparent != null) {
+                record.headers().add(RecordHeaders.TRACEPARENT, traceparent);
+            }
             return kafka.reliable().send(record);
         }).toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(sends);

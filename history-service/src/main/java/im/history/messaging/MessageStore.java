@@ -2,7 +2,9 @@ package im.history.messaging;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -10,9 +12,12 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.runtime.StartupEvent;
 
 import im.history.config.HistoryConfig;
@@ -22,6 +27,8 @@ import im.pipeline.Batch;
 import im.pipeline.ConsumerLoop;
 import im.pipeline.Failures;
 import im.pipeline.KafkaClients;
+import im.pipeline.Tracing;
+import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.Envelope;
 import im.protocol.ErrorCode;
@@ -29,6 +36,7 @@ import im.protocol.JsonCodec;
 import im.protocol.MessageClass;
 import im.protocol.MessageRules;
 import im.protocol.ProtocolException;
+import im.protocol.RecordHeaders;
 import im.protocol.Topics;
 
 /**
@@ -63,6 +71,9 @@ public class MessageStore {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    Tracing tracing;
+
     private ConsumerLoop loop;
     private Counter stored;
 
@@ -84,18 +95,37 @@ public class MessageStore {
             throw new Failures.Transient("the schema is not migrated yet", null);
         }
         List<BatchWriter.Stamped> stamped = new ArrayList<>(batch.size());
-        for (ConsumerRecord<String, byte[]> record : batch.records()) {
-            try {
-                stamped.add(check(batch, record));
-            } catch (ProtocolException e) {
-                metrics.counter("im.history.dead_lettered", "code", e.code().name()).increment();
-                batch.deadLetter(record, e);
+        // a span per stored record only when spans are exported; a recall's trace goes on in its media withdrawal
+        List<Span> spans = tracing.recording() ? new ArrayList<>(batch.size()) : null;
+        Map<String, byte[]> recallTraces = new HashMap<>();
+        try {
+            for (ConsumerRecord<String, byte[]> record : batch.records()) {
+                try {
+                    BatchWriter.Stamped checked = check(batch, record);
+                    stamped.add(checked);
+                    if (spans != null) {
+                        spans.add(tracing.start("store " + record.topic(), SpanKind.CONSUMER,
+                                tracing.extract(record.headers())));
+                    }
+                    Action action = checked.envelope().action();
+                    Header traceparent = record.headers().lastHeader(RecordHeaders.TRACEPARENT);
+                    if (action != null && action.isRevoke() && traceparent != null) {
+                        recallTraces.put(action.messageId(), traceparent.value());
+                    }
+                } catch (ProtocolException e) {
+                    metrics.counter("im.history.dead_lettered", "code", e.code().name()).increment();
+                    batch.deadLetter(record, e);
+                }
+            }
+            BatchWriter.Written written = writer.write(stamped);
+            stored.increment(written.stored());
+            // the batch is done (and its offsets committed) only once media's withdrawals are in Kafka
+            return written.withdrawals().isEmpty() ? null : withdrawals.publish(written.withdrawals(), recallTraces);
+        } finally {
+            if (spans != null) {
+                spans.forEach(Span::end);
             }
         }
-        BatchWriter.Written written = writer.write(stamped);
-        stored.increment(written.stored());
-        // the batch is done (and its offsets committed) only once media's withdrawals are in Kafka
-        return written.withdrawals().isEmpty() ? null : withdrawals.publish(written.withdrawals());
     }
 
     /** The contract's checks for a record of the reliable topic, whoever wrote it. */

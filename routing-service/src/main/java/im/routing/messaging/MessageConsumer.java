@@ -22,12 +22,15 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.runtime.StartupEvent;
 
 import im.pipeline.Batch;
 import im.pipeline.KafkaClients;
 import im.pipeline.KafkaSender;
 import im.pipeline.PartitionReader;
+import im.pipeline.Tracing;
 import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.Delivery;
@@ -37,6 +40,7 @@ import im.protocol.JsonCodec;
 import im.protocol.MessageClass;
 import im.protocol.MessageRules;
 import im.protocol.ProtocolException;
+import im.protocol.RecordHeaders;
 import im.protocol.Topics;
 import im.routing.config.RoutingConfig;
 import im.routing.route.ConversationState;
@@ -74,6 +78,9 @@ public class MessageConsumer {
 
     @Inject
     KafkaClients kafka;
+
+    @Inject
+    Tracing tracing;
 
     private KafkaSender deliveries;
     private final Map<MessageClass, Counter> routed = new EnumMap<>(MessageClass.class);
@@ -144,11 +151,22 @@ public class MessageConsumer {
 
     private void route(Batch batch, ConsumerRecord<String, byte[]> record, MessageClass topicClass,
             List<CompletableFuture<?>> sends) {
+        // the trace goes on: each delivery of this record carries the routing span's traceparent
+        Span span = tracing.start("route " + record.topic(), SpanKind.CONSUMER, tracing.extract(record.headers()));
+        try {
+            route(batch, record, topicClass, sends, span);
+        } finally {
+            span.end();
+        }
+    }
+
+    private void route(Batch batch, ConsumerRecord<String, byte[]> record, MessageClass topicClass,
+            List<CompletableFuture<?>> sends, Span span) {
         Envelope envelope = check(batch, record, topicClass);
         ConversationKey key = ConversationKey.parse(envelope.conversationKey());
         long offset = record.offset();
         if (envelope.action() != null) {
-            deliver(routeAction(envelope, key), sends);
+            deliver(routeAction(envelope, key), sends, span);
             return;
         }
         if (topicClass != MessageClass.RELIABLE
@@ -169,7 +187,7 @@ public class MessageConsumer {
         List<Router.Target> targets = router.route(envelope, key,
                 Router.Payload.of(envelope.toMessage().withOrder(offset, previous)));
         routed.get(topicClass).increment();
-        deliver(targets, sends);
+        deliver(targets, sends, span);
     }
 
     /** The contract's checks for a message record, whoever wrote it; a broken one is refused with its reason. */
@@ -211,11 +229,17 @@ public class MessageConsumer {
     }
 
     /** Hands the deliveries to the producer; the poll completes when Kafka has them all. */
-    private void deliver(List<Router.Target> targets, List<CompletableFuture<?>> sends) {
-        String messageJson = targets.isEmpty() ? null : DeliveryJson.message(targets.get(0).delivery());
+    private void deliver(List<Router.Target> targets, List<CompletableFuture<?>> sends, Span span) {
+        if (targets.isEmpty()) {
+            return;
+        }
+        String messageJson = DeliveryJson.message(targets.get(0).delivery());
+        byte[] traceparent = tracing.traceparent(span);
         for (Router.Target target : targets) {
-            sends.add(deliveries.send(new ProducerRecord<>(Topics.DELIVERIES, target.slot(), target.nodeId(),
-                    DeliveryJson.write(target.delivery(), messageJson))));
+            ProducerRecord<String, byte[]> delivery = new ProducerRecord<>(Topics.DELIVERIES, target.slot(),
+                    target.nodeId(), DeliveryJson.write(target.delivery(), messageJson));
+            delivery.headers().add(RecordHeaders.TRACEPARENT, traceparent);
+            sends.add(deliveries.send(delivery));
             deliveriesWritten.increment();
         }
     }
