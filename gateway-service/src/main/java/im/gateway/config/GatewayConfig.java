@@ -146,6 +146,17 @@ public interface GatewayConfig {
         /** Rooms one session may have entered at once. */
         @WithDefault("50")
         int roomsPerSession();
+
+        /**
+         * Users one session may watch the presence of at once, across its subscribePresence calls (v1.1); a subscription
+         * past it is refused INVALID_REQUEST.
+         */
+        @WithDefault("1000")
+        int presenceSubscriptionsPerSession();
+
+        /** Custom status changes (setStatus) one user may make per minute: each is a record every gateway node reads. */
+        @WithDefault("30")
+        int statusChangesPerMinute();
     }
 
     /** POST /v1/auth/token: signs tokens for anybody, so it is for local development only. */
