@@ -31,6 +31,14 @@ public interface GatewayConfig {
     Duration offlineGrace();
 
     /**
+     * How long another gateway node may be silent (no heartbeat) while other nodes beat before the users it holds count
+     * as offline in presence pushes (it crashed; routing's {@code heartbeat-timeout} is the same idea, and routing later
+     * tombstones its entries).
+     */
+    @WithDefault("15s")
+    Duration presenceNodeTimeout();
+
+    /**
      * Sessions one user may hold on this node (v1.1 {@code max-sessions-per-user}): a login past it ends the user's
      * oldest session here with {@code closing: KICKED} (4409).
      */

@@ -48,7 +48,7 @@ import im.protocol.Topics;
 public class PresenceService {
     private static final Logger LOG = Logger.getLogger(PresenceService.class);
 
-    private final PresenceBoard board = new PresenceBoard();
+    private PresenceBoard board;
     private PresenceSubscriptions subscriptions;
 
     @Inject
@@ -70,6 +70,7 @@ public class PresenceService {
     MeterRegistry metrics;
 
     void start(@Observes StartupEvent event) {
+        board = new PresenceBoard(config.presenceNodeTimeout().toMillis());
         subscriptions = new PresenceSubscriptions(config.limits().presenceSubscriptionsPerSession());
         metrics.gauge("im.gateway.presence.subscriptions", subscriptions, PresenceSubscriptions::size);
         kafka.start(kafka.loop("presence").assign(List.of(Topics.PRESENCE), ConsumerLoop.Start.EARLIEST).catchUp()

@@ -11,7 +11,7 @@ import im.protocol.PresenceFrames.UserPresence;
 
 class PresenceBoardTest {
 
-    private final PresenceBoard board = new PresenceBoard();
+    private final PresenceBoard board = new PresenceBoard(15_000);
 
     private List<String> user(String userId, String nodeId, long epoch, long at) {
         return board.apply(Presence.userKey(userId, nodeId),
@@ -83,7 +83,35 @@ class PresenceBoardTest {
 
     @Test
     void aTombstoneOfAnEntryNeverSeen_stillTellsWhenTheUserWasLastSeen() {
-        assertThat(board.apply(Presence.userKey("dave", "gw-1"), null, 70)).isEmpty();
+        assertThat(board.apply(Presence.userKey("dave", "gw-1"), null, 70)).containsExactly("dave");
         assertThat(board.get("dave")).isEqualTo(new UserPresence("dave", "offline", 70L, null));
+    }
+
+    @Test
+    void aNodeSilentWhileOthersBeat_holdsNobodyOnline_untilItBeatsAgain() {
+        node("gw-1", 1, 1_000);
+        node("gw-2", 1, 1_000);
+        user("bob", "gw-1", 1, 1_000);
+        user("carol", "gw-2", 1, 1_000);
+
+        assertThat(node("gw-2", 1, 16_000)).isEmpty(); // gw-1 silent for 15 s: not yet
+        assertThat(node("gw-2", 1, 16_001)).containsExactly("bob");
+        assertThat(board.get("bob")).isEqualTo(new UserPresence("bob", "offline", 1_000L, null));
+        assertThat(board.get("carol").state()).isEqualTo("online");
+
+        assertThat(node("gw-1", 1, 16_500)).containsExactly("bob"); // it was only slow
+        assertThat(board.get("bob").state()).isEqualTo("online");
+    }
+
+    @Test
+    void routingPurgingADeadNode_keepsItsUsersLastSeenAtWhenTheNodeWasLastHeardOf() {
+        node("gw-1", 1, 1_000);
+        node("gw-2", 1, 1_000);
+        user("bob", "gw-1", 1, 1_000);
+        node("gw-2", 1, 20_000);
+
+        assertThat(board.apply(Presence.userKey("bob", "gw-1"), null, 600_000)).isEmpty();
+        assertThat(board.apply(Presence.nodeKey("gw-1"), null, 600_000)).isEmpty();
+        assertThat(board.get("bob")).isEqualTo(new UserPresence("bob", "offline", 1_000L, null));
     }
 }
