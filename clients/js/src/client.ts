@@ -18,6 +18,7 @@ import type {
   Message,
   MessageContent,
   MessagePriority,
+  PresenceInfo,
   ReceiptsSummary,
 } from './types.js';
 import { conversationKey, newId, tokenExpiry } from './util.js';
@@ -156,6 +157,8 @@ export class IMClient {
   private tokenRefresh: Promise<string> | null = null;
   private readonly ownClientMsgIds = new Set<string>();
   private readonly rooms = new Set<string>();
+  /** Users whose presence this client watches → when the subscription ends (Infinity: never); renewed on reconnect. */
+  private readonly presenceWatch = new Map<string, number>();
   private serverOffsetMs = 0;
   private serverOffsetKnown = false;
   private loginServerTime = 0;
@@ -313,6 +316,7 @@ export class IMClient {
     this.sequencer.clear();
     this.conversations.clear();
     this.rooms.clear();
+    this.presenceWatch.clear();
     this.ownClientMsgIds.clear();
     this.currentUser = undefined;
     this.token = undefined;
@@ -571,6 +575,89 @@ export class IMClient {
     }
   }
 
+  // ---- presence (v1.1) -----------------------------------------------------------------------------------------
+
+  /**
+   * Watches users' presence (Easemob `subscribePresence`, ZIM `subscribeUsersStatus`): after the ack the server pushes
+   * each one's current state, then every change, as `presenceChanged`. Lists longer than the server's 100 are sent in
+   * parts. Subscribed again after every reconnect, for what is left of `durationSeconds`, until
+   * {@link unsubscribePresence}.
+   */
+  async subscribePresence(userIds: string[], options: { durationSeconds?: number } = {}): Promise<void> {
+    this.requireUser();
+    const ids = [...new Set(userIds)];
+    const expiresAt = options.durationSeconds === undefined ? Infinity : this.clock.now() + options.durationSeconds * 1000;
+    const before = new Map(ids.map((id) => [id, this.presenceWatch.get(id)]));
+    ids.forEach((id) => this.presenceWatch.set(id, expiresAt));
+    if (!this.connection.isConnected()) {
+      return;
+    }
+    try {
+      for (const part of chunks(ids, PRESENCE_IDS_MAX)) {
+        assertAck(
+          await this.connection.request(
+            { op: 'subscribePresence', userIds: part, durationSeconds: options.durationSeconds },
+            this.config.requestTimeoutMs,
+          ),
+        );
+      }
+    } catch (e) {
+      before.forEach((held, id) => (held === undefined ? this.presenceWatch.delete(id) : this.presenceWatch.set(id, held)));
+      throw e;
+    }
+  }
+
+  /** Stops watching these users' presence. */
+  async unsubscribePresence(userIds: string[]): Promise<void> {
+    this.requireUser();
+    const ids = [...new Set(userIds)];
+    ids.forEach((id) => this.presenceWatch.delete(id));
+    if (this.connection.isConnected()) {
+      for (const part of chunks(ids, PRESENCE_IDS_MAX)) {
+        assertAck(await this.connection.request({ op: 'unsubscribePresence', userIds: part }, this.config.requestTimeoutMs));
+      }
+    }
+  }
+
+  /**
+   * Sets this user's custom status (ZIM `updateUserCustomStatus`): at most 64 UTF-8 bytes, no control characters; an
+   * empty string clears it. Subscribers get it in their next `presenceChanged`; it stays across reconnects and devices.
+   */
+  async setStatus(customStatus: string): Promise<void> {
+    this.requireUser();
+    assertAck(await this.connection.request({ op: 'setStatus', customStatus }, this.config.requestTimeoutMs));
+  }
+
+  /** The presence of up to 100 users now (`GET /v1/presence`), in the order asked. */
+  async getPresence(userIds: string[]): Promise<PresenceInfo[]> {
+    this.requireUser();
+    const answer = await this.http.request<{ presence: PresenceInfo[] }>('GET', '/v1/presence', undefined, {
+      userIds: userIds.join(','),
+    });
+    return answer.presence;
+  }
+
+  /** After a reconnect: the server forgot the old session's subscriptions; what has not expired is asked for again. */
+  private async resubscribePresence(): Promise<void> {
+    const now = this.clock.now();
+    const byDuration = new Map<number | undefined, string[]>();
+    for (const [id, expiresAt] of this.presenceWatch) {
+      if (expiresAt <= now) {
+        this.presenceWatch.delete(id);
+        continue;
+      }
+      const seconds = expiresAt === Infinity ? undefined : Math.max(1, Math.ceil((expiresAt - now) / 1000));
+      byDuration.set(seconds, [...(byDuration.get(seconds) ?? []), id]);
+    }
+    for (const [durationSeconds, ids] of byDuration) {
+      for (const part of chunks(ids, PRESENCE_IDS_MAX)) {
+        await this.connection
+          .request({ op: 'subscribePresence', userIds: part, durationSeconds }, this.config.requestTimeoutMs)
+          .catch((e: Error) => this.log('warn', `could not subscribe to presence again: ${e.message}`));
+      }
+    }
+  }
+
   // ---- groups -------------------------------------------------------------------------------------------------
 
   /** Creates a group owned by this user, with the given members. */
@@ -749,9 +836,11 @@ export class IMClient {
       case 'totalUnreadChanged':
         this.events.emit('totalUnreadChanged', { totalUnreadCount: Number(frame.totalUnreadCount ?? 0) });
         return;
-      case 'presence':
-        this.events.emit('presenceChanged', frame as unknown as IMEvents['presenceChanged']);
+      case 'presence': {
+        const { op: _op, ...info } = frame;
+        this.events.emit('presenceChanged', info as unknown as PresenceInfo);
         return;
+      }
       default:
         this.events.emit('unknownFrame', { frame });
     }
@@ -828,6 +917,7 @@ export class IMClient {
       ),
     );
     this.outbox.flush();
+    void this.resubscribePresence();
     const since = sinceLocal + this.serverOffsetMs - this.config.syncMarginMs;
     this.catchUp(first ? 'login' : 'reconnect', since);
     this.clock.clearTimeout(this.settleTimer);
@@ -1053,6 +1143,17 @@ export class IMClient {
     }
     return this.currentUser;
   }
+}
+
+/** Most users one presence request may name (the server's limit). */
+const PRESENCE_IDS_MAX = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    parts.push(items.slice(i, i + size));
+  }
+  return parts;
 }
 
 function assertAck(ack: Frame): void {

@@ -226,6 +226,7 @@ export interface GroupInfo {
   members: string[];
 }
 
+/** A user's presence: a `presenceChanged` push or an entry of `getPresence`. */
 export interface PresenceInfo {
   userId: string;
   state: 'online' | 'offline';
@@ -260,7 +261,7 @@ export interface IMEvents {
   totalUnreadChanged: { totalUnreadCount: number };
   /** Catch-up after login or a reconnect: `syncing`, then `synced` (or `failed`). */
   conversationSyncStateChanged: { state: ConversationSyncState };
-  /** A v1.1 server's presence push. */
+  /** A watched user's presence (v1.1 `presence` push): the current state right after `subscribePresence`, then each change. */
   presenceChanged: PresenceInfo;
   /** Frames the SDK does not know, for forward compatibility. */
   unknownFrame: { frame: Record<string, unknown> };

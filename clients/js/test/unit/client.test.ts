@@ -365,4 +365,66 @@ describe('IMClient receiving', () => {
     assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' })?.unreadCount, 7);
     assert.deepEqual(changes, [7]);
   });
+
+  it('subscribes to presence, emits presenceChanged without the op, and subscribes again after a reconnect', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const seen: unknown[] = [];
+    h.client.on('presenceChanged', (p) => seen.push(p));
+    const ids = Array.from({ length: 150 }, (_, i) => `u${i}`);
+    const subscribing = h.client.subscribePresence(ids, { durationSeconds: 60 });
+    await h.clock.advance(1);
+    await subscribing;
+    const sent = h.server.last.sentOf('subscribePresence');
+    assert.deepEqual(sent.map((f) => (f.userIds as string[]).length), [100, 50], 'sent in parts of at most 100');
+    assert.equal(sent[0]!.durationSeconds, 60);
+    h.server.last.push({ op: 'presence', userId: 'u1', state: 'offline', lastSeenAt: 5, customStatus: 'away' });
+    await settle();
+    assert.deepEqual(seen, [{ userId: 'u1', state: 'offline', lastSeenAt: 5, customStatus: 'away' }]);
+
+    const unsubscribing = h.client.unsubscribePresence(ids.slice(2));
+    await h.clock.advance(1);
+    await unsubscribing;
+    await h.clock.advance(20_000);
+    h.server.last.serverClose(1001);
+    await h.clock.advance(3_000);
+    const again = h.server.last.sentOf('subscribePresence');
+    assert.deepEqual(again.map((f) => f.userIds), [['u0', 'u1']]);
+    const left = again[0]!.durationSeconds as number;
+    assert.ok(left > 30 && left <= 40, `what is left of the minute, not a new one: ${left}`);
+  });
+
+  it('forgets a subscription the server refused, and refuses with its code', async () => {
+    const h = harness();
+    await loggedIn(h);
+    h.server.onRequest = (_socket, frame) =>
+      frame.op === 'subscribePresence' ? { op: 'ack', id: frame.id, status: 'failed', error: { code: 'INVALID_REQUEST' } } : null;
+    const refused = assert.rejects(h.client.subscribePresence(['bad id']), (e: Error & { code?: string }) => e.code === 'INVALID_REQUEST');
+    await h.clock.advance(1);
+    await refused;
+    h.server.onRequest = undefined;
+    h.server.last.serverClose(1001);
+    await h.clock.advance(3_000);
+    assert.equal(h.server.last.sentOf('subscribePresence').length, 0);
+  });
+
+  it('sets the custom status and reads presence over HTTP', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const setting = h.client.setStatus('in a meeting');
+    await h.clock.advance(1);
+    await setting;
+    assert.equal(h.server.last.sentOf('setStatus')[0]?.customStatus, 'in a meeting');
+
+    const { fetch, calls } = fakeFetch((method, url) =>
+      method === 'GET' && url.pathname === '/v1/presence'
+        ? { body: { presence: url.searchParams.get('userIds')!.split(',').map((userId) => ({ userId, state: 'online' })) } }
+        : undefined,
+    );
+    const other = harness({ fetch });
+    await loggedIn(other);
+    const presence = await other.client.getPresence(['bob', 'carol']);
+    assert.deepEqual(presence, [{ userId: 'bob', state: 'online' }, { userId: 'carol', state: 'online' }]);
+    assert.equal(calls.find((c) => c.url.pathname === '/v1/presence')?.url.searchParams.get('userIds'), 'bob,carol');
+  });
 });

@@ -18,6 +18,12 @@ public final class Limits {
     public static final int MENTIONS_MAX = 50;
     /** Most users a room command may target. */
     public static final int TO_USER_IDS_MAX = 500;
+    /** Most users one subscribePresence, unsubscribePresence or presence lookup may name (v1.1). */
+    public static final int PRESENCE_USER_IDS_MAX = 100;
+    /** Longest custom status ({@code setStatus}, v1.1), in UTF-8 bytes. */
+    public static final int CUSTOM_STATUS_MAX_BYTES = 64;
+    /** Longest presence subscription a {@code durationSeconds} may ask for: 30 days. */
+    public static final int PRESENCE_DURATION_MAX_SECONDS = 30 * 24 * 3600;
     /** Longest {@code searchedContent} of a custom message, in UTF-8 bytes. */
     public static final int SEARCHED_CONTENT_MAX_BYTES = 64;
     /** Range of a custom message's {@code subType}. */

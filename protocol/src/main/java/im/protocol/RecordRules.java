@@ -43,8 +43,17 @@ public final class RecordRules {
                 }
                 Ids.requireIds(value.rooms(), PRESENCE_ROOMS_MAX, "room");
             }
+        } else if (key.startsWith("status/")) {
+            String userId = Ids.requireId(key.substring("status/".length()), "user");
+            if (value != null) {
+                if (!Presence.KIND_STATUS.equals(value.kind()) || !userId.equals(value.userId())) {
+                    throw invalid("a status/<userId> record holds that user's custom status");
+                }
+                Ids.requireId(value.nodeId(), "node");
+                PresenceFrames.requireCustomStatus(value.customStatus());
+            }
         } else {
-            throw invalid("presence keys are node/<nodeId> or user/<userId>/<nodeId>");
+            throw invalid("presence keys are node/<nodeId>, user/<userId>/<nodeId> or status/<userId>");
         }
         if (value != null) {
             checkVersion(value.v());

@@ -1,8 +1,10 @@
 package im.protocol;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Collections;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -32,6 +34,41 @@ class RecordRulesTest {
                 .isInstanceOf(ProtocolException.class);
         assertThatThrownBy(() -> RecordRules.checkPresence("user/" + "x".repeat(33) + "/gw-1", null))
                 .isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void statusRecord_isAccepted_whenKeyAndValueAgree_andItsStatusIsShortText() {
+        assertThatCode(() -> RecordRules.checkPresence("status/bob", Presence.status("gw-1", 0, 1, "bob", "busy", 1)))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> RecordRules.checkPresence("status/bob", null)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> RecordRules.checkPresence("status/bob", Presence.status("gw-1", 0, 1, "eve", "x", 1)))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkPresence("status/bob", user("bob", "gw-1", List.of())))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkPresence("status/bob",
+                Presence.status("gw-1", 0, 1, "bob", "x".repeat(65), 1))).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkPresence("status/bob", Presence.status("gw-1", 0, 1, "bob", "a\u0000b", 1)))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkPresence("status/", null)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void customStatus_isLimitedTo64Bytes_withoutControlCharacters() {
+        assertThatCode(() -> PresenceFrames.requireCustomStatus("é".repeat(32))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> PresenceFrames.requireCustomStatus("é".repeat(33))).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> PresenceFrames.requireCustomStatus("line\nbreak")).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> PresenceFrames.requireCustomStatus("\uD800")).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void presenceUserIds_areOneToAHundredValidIds_withoutRepeats() {
+        assertThat(PresenceFrames.requireUserIds(List.of("a", "b", "a")))
+                .containsExactly("a", "b");
+        assertThatThrownBy(() -> PresenceFrames.requireUserIds(List.of())).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> PresenceFrames.requireUserIds(null)).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> PresenceFrames.requireUserIds(Collections.nCopies(101, "a")))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> PresenceFrames.requireUserIds(List.of("bad id"))).isInstanceOf(ProtocolException.class);
     }
 
     @Test

@@ -33,6 +33,10 @@ final class Samples {
                 1_700_000_001_000L);
     }
 
+    static Presence statusPresence() {
+        return Presence.status("gw-1", 0, 1_700_000_000_000L, "bob", "in a meeting ☕", 1_700_000_001_000L);
+    }
+
     static Membership member() {
         return new Membership(1, Membership.KIND_MEMBER, "g1", "bob", null, null, 1_700_000_000_000L);
     }

@@ -111,6 +111,7 @@ class SchemaTest {
     void presence_matchesItsSchema() {
         assertThat(validate("presence.v1.json", Samples.nodePresence())).isEmpty();
         assertThat(validate("presence.v1.json", Samples.userPresence())).isEmpty();
+        assertThat(validate("presence.v1.json", Samples.statusPresence())).isEmpty();
     }
 
     @Test

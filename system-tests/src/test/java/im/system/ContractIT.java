@@ -159,6 +159,7 @@ class ContractIT {
                     && values(records, Topics.MESSAGES_BARRAGE).stream()
                             .anyMatch(v -> roomKey.equals(v.path("conversationKey").asText()))
                     && !values(records, Topics.PRESENCE).isEmpty()
+                    && values(records, Topics.PRESENCE).stream().anyMatch(v -> "status".equals(v.path("kind").asText()))
                     && records.get(Topics.DLQ).stream().anyMatch(r -> poisonKey.equals(r.key()));
         }
 
@@ -171,7 +172,8 @@ class ContractIT {
 
     /**
      * Sends, receipts (op and read), a recall, a media message by mediaId, location and custom messages, a group with a
-     * member removed, a room with barrage and a targeted command, an admin broadcast, an admin kick and a poison record from a backend.
+     * member removed, a room with barrage and a targeted command, an admin broadcast, an admin kick, a custom status and a
+     * poison record from a backend.
      */
     private static Scenario driveEveryKindOfAction() throws Exception {
         String alice = Stack.user("alice");
@@ -187,6 +189,9 @@ class ContractIT {
                     "receipt", true, "mentions", Map.of("userIds", List.of(bob), "all", false), "message",
                     Map.of("type", "text", "text", "hello", "extendedData", "{\"k\":1}"))));
             assertThat(text.isSuccess()).as(String.valueOf(text.error())).isTrue();
+            a.sendRaw(JsonCodec.encode(Map.of("op", "setStatus", "id", "contract-status", "customStatus", "at work")));
+            assertThat(WsClient.text(a.awaitFrame(f -> "contract-status".equals(WsClient.text(f, "id"))), "status"))
+                    .isEqualTo("success");
             Message arrived = b.awaitMessages(1).get(0);
             assertThat(b.request(frame(Map.of("op", "receipt", "to", peer(alice), "orderKey", arrived.orderKey(), "kind",
                     "delivered"))).isSuccess()).isTrue();

@@ -339,4 +339,40 @@ class MessagingIT {
             stack.awaitPresence(kim, 0);
         }
     }
+
+    @Test
+    @Order(10)
+    void presence_ofAUserOnOneNode_reachesASubscriberOnTheOther_fromKafka() {
+        String watcher = user("watcher");
+        String nina = user("nina");
+        try (WsClient w = connect(1, watcher)) {
+            w.sendRaw(JsonCodec.encode(Map.of("op", "subscribePresence", "id", "sub", "userIds", List.of(nina))));
+            assertThat(WsClient.text(w.awaitFrame(f -> "sub".equals(WsClient.text(f, "id"))), "status")).isEqualTo("success");
+            assertThat(WsClient.text(awaitPresence(w, nina, 1), "state")).isEqualTo("offline");
+
+            WsClient n = connect(2, nina);
+            assertThat(WsClient.text(awaitPresence(w, nina, 2), "state")).isEqualTo("online");
+            n.sendRaw(JsonCodec.encode(Map.of("op", "setStatus", "id", "st", "customStatus", "on node 2")));
+            assertThat(WsClient.text(n.awaitFrame(f -> "st".equals(WsClient.text(f, "id"))), "status")).isEqualTo("success");
+            JsonNode withStatus = awaitPresence(w, nina, 3);
+            assertThat(WsClient.text(withStatus, "customStatus")).isEqualTo("on node 2");
+            JsonNode listed = stack.getJson(watcher, "/v1/presence?userIds=" + nina).get("presence").get(0);
+            assertThat(WsClient.text(listed, "state")).isEqualTo("online");
+            assertThat(WsClient.text(listed, "customStatus")).isEqualTo("on node 2");
+
+            n.close(); // dropped without logout: offline once node 2's grace (1 s here) ends and it writes the tombstone
+            JsonNode offline = awaitPresence(w, nina, 4);
+            assertThat(WsClient.text(offline, "state")).isEqualTo("offline");
+            assertThat(offline.get("lastSeenAt").asLong()).isPositive();
+            assertThat(WsClient.text(offline, "customStatus")).isEqualTo("on node 2");
+        }
+    }
+
+    /** The {@code count}th presence push about {@code userId} that {@code ws} received. */
+    private static JsonNode awaitPresence(WsClient ws, String userId, int count) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> ws.frames().stream().filter(f -> "presence".equals(WsClient.text(f, "op"))
+                        && userId.equals(WsClient.text(f, "userId"))).toList(), pushes -> pushes.size() >= count)
+                .get(count - 1);
+    }
 }

@@ -45,7 +45,7 @@ public final class KafkaAccess {
 
     /** Principal → topics it reads. */
     private static final Map<String, List<String>> READS = Map.of(
-            "gateway", List.of(Topics.DELIVERIES, Topics.MEMBERSHIP, Topics.BROADCAST),
+            "gateway", List.of(Topics.DELIVERIES, Topics.PRESENCE, Topics.MEMBERSHIP, Topics.BROADCAST),
             "routing", concat(MESSAGE_TOPICS, List.of(Topics.PRESENCE, Topics.MEMBERSHIP)),
             "history", List.of(Topics.MESSAGES_RELIABLE, Topics.MEMBERSHIP),
             "media", List.of(Topics.MEDIA),

@@ -31,6 +31,14 @@ public interface GatewayConfig {
     Duration offlineGrace();
 
     /**
+     * How long another gateway node may be silent (no heartbeat) while other nodes beat before the users it holds count
+     * as offline in presence pushes (it crashed; routing's {@code heartbeat-timeout} is the same idea, and routing later
+     * tombstones its entries).
+     */
+    @WithDefault("15s")
+    Duration presenceNodeTimeout();
+
+    /**
      * Sessions one user may hold on this node (v1.1 {@code max-sessions-per-user}): a login past it ends the user's
      * oldest session here with {@code closing: KICKED} (4409).
      */
@@ -146,6 +154,17 @@ public interface GatewayConfig {
         /** Rooms one session may have entered at once. */
         @WithDefault("50")
         int roomsPerSession();
+
+        /**
+         * Users one session may watch the presence of at once, across its subscribePresence calls (v1.1); a subscription
+         * past it is refused INVALID_REQUEST.
+         */
+        @WithDefault("1000")
+        int presenceSubscriptionsPerSession();
+
+        /** Custom status changes (setStatus) one user may make per minute: each is a record every gateway node reads. */
+        @WithDefault("30")
+        int statusChangesPerMinute();
     }
 
     /** POST /v1/auth/token: signs tokens for anybody, so it is for local development only. */

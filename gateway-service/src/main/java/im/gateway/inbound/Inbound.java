@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import im.gateway.auth.TokenVerifier;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
+import im.gateway.presence.PresenceService;
 import im.gateway.service.RateLimiter;
 import im.gateway.service.RevokeService;
 import im.gateway.service.SendService;
@@ -25,6 +26,7 @@ import im.protocol.Ids;
 import im.protocol.JsonCodec;
 import im.protocol.Limits;
 import im.protocol.Origin;
+import im.protocol.PresenceFrames;
 import im.protocol.ProtocolException;
 import im.protocol.ServerFrames;
 import im.protocol.ServerFrames.Ack;
@@ -51,6 +53,9 @@ public class Inbound {
 
     @Inject
     RateLimiter rateLimiter;
+
+    @Inject
+    PresenceService presence;
 
     @Inject
     GatewayConfig config;
@@ -81,7 +86,7 @@ public class Inbound {
             return;
         }
         try {
-            handle(session, frame);
+            handle(session, frame, text);
         } catch (ProtocolException e) {
             refuse(session, frame.id(), e);
         }
@@ -93,7 +98,7 @@ public class Inbound {
                 .toApiError()));
     }
 
-    private void handle(Session session, ClientFrame frame) {
+    private void handle(Session session, ClientFrame frame, String text) {
         if (frame.op() == null) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "missing op");
         }
@@ -126,6 +131,9 @@ public class Inbound {
                         new Action(Action.RECEIPT, null, frame.orderKey(), frame.kind()), frame.id(), origin(session))
                         .thenAccept(session::reply);
             }
+            // presence ops (v1.1) have fields of their own: the frame is read again as one of them
+            case PresenceFrames.SUBSCRIBE, PresenceFrames.UNSUBSCRIBE, PresenceFrames.SET_STATUS -> presence.handle(session,
+                    JsonCodec.decode(text, PresenceFrames.Request.class));
             default -> throw new ProtocolException(ErrorCode.INVALID_REQUEST, "unknown op " + frame.op());
         }
     }

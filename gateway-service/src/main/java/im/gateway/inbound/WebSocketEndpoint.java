@@ -24,6 +24,7 @@ import im.gateway.auth.TokenVerifier;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
 import im.gateway.outbound.Deliveries;
+import im.gateway.presence.PresenceService;
 import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
 import im.protocol.CloseCode;
@@ -53,6 +54,9 @@ public class WebSocketEndpoint {
 
     @Inject
     Deliveries deliveries;
+
+    @Inject
+    PresenceService presence;
 
     @Inject
     GatewayConfig config;
@@ -92,7 +96,10 @@ public class WebSocketEndpoint {
     private void open(ServerWebSocket socket, UserPrincipal principal) {
         Session session = new Session(UUID.randomUUID().toString(), vertx, socket, principal, config.outboundQueueSize(),
                 rank -> metrics.counter("im.gateway.outbound.dropped", "rank", String.valueOf(rank)).increment(),
-                sessions::remove);
+                closed -> {
+                    presence.sessionClosed(closed);
+                    sessions.remove(closed);
+                });
         socket.textMessageHandler(text -> inbound.onText(session, text));
         socket.binaryMessageHandler(bytes -> inbound.onBinary(session));
         socket.closeHandler(closed -> session.closedByPeer());

@@ -17,7 +17,7 @@ import im.protocol.ProtocolException;
 
 /**
  * Per-user rates on this node (Bucket4j token buckets; idle buckets expire): sends (every type but barrage), receipts,
- * room entries and group creation, each with its own bucket, so no request kind can be used to flood the others.
+ * room entries, group creation and status changes, each with its own bucket, so no request kind can be used to flood the others.
  */
 @ApplicationScoped
 public class RateLimiter {
@@ -27,7 +27,8 @@ public class RateLimiter {
         SEND,
         RECEIPT,
         ENTER_ROOM,
-        CREATE_GROUP
+        CREATE_GROUP,
+        SET_STATUS
     }
 
     private final Cache<String, Bucket> buckets = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2))
@@ -54,6 +55,7 @@ public class RateLimiter {
                 case RECEIPT -> "at most " + config.limits().receiptsPerSecond() + " receipts per second";
                 case ENTER_ROOM -> "at most " + config.limits().roomEntriesPerSecond() + " room entries per second";
                 case CREATE_GROUP -> "at most " + config.limits().groupsPerMinute() + " new groups per minute";
+                case SET_STATUS -> "at most " + config.limits().statusChangesPerMinute() + " status changes per minute";
             });
         }
     }
@@ -65,6 +67,8 @@ public class RateLimiter {
             case ENTER_ROOM -> perSecond(config.limits().roomEntriesPerSecond());
             case CREATE_GROUP -> Bandwidth.builder().capacity(config.limits().groupsPerMinute())
                     .refillGreedy(config.limits().groupsPerMinute(), Duration.ofMinutes(1)).build();
+            case SET_STATUS -> Bandwidth.builder().capacity(config.limits().statusChangesPerMinute())
+                    .refillGreedy(config.limits().statusChangesPerMinute(), Duration.ofMinutes(1)).build();
         };
         return Bucket.builder().addLimit(limit).build();
     }

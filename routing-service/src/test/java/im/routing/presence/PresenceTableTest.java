@@ -266,4 +266,16 @@ class PresenceTableTest {
         assertThat(table.nodes()).isEmpty();
         assertThat(table.entriesOf("x")).isEmpty();
     }
+
+    @Test
+    void customStatusRecords_v11_changeNothingInRouting() {
+        heartbeat("n-a", 3, 100, now);
+        online("bob", "n-a", 3, 100, now);
+
+        table.apply(Presence.statusKey("bob"), Presence.status("n-b", 4, 7, "bob", "busy", now + 60_000));
+        table.apply(Presence.statusKey("bob"), null);
+
+        assertThat(table.nodes()).containsOnlyKeys("n-a");
+        assertThat(nodesOf("bob")).containsExactly("n-a");
+    }
 }
