@@ -19,6 +19,8 @@ import java.util.List;
  * @param orderKey receipt: up to which message
  * @param kind receipt: delivered or read
  * @param token renewToken: the new token
+ * @param traceparent any op, optional: the client's W3C trace context, which the records the op causes continue (a
+ *        malformed value starts a new trace)
  */
 public record ClientFrame(
         String op,
@@ -34,7 +36,16 @@ public record ClientFrame(
         String messageId,
         Long orderKey,
         String kind,
-        String token) {
+        String token,
+        String traceparent) {
+
+    /** A frame without trace context. */
+    public ClientFrame(String op, String id, ConversationRef to, MessageContent message, String clientMsgId,
+            Priority priority, Mentions mentions, List<String> toUserIds, Boolean receipt, String roomId, String messageId,
+            Long orderKey, String kind, String token) {
+        this(op, id, to, message, clientMsgId, priority, mentions, toUserIds, receipt, roomId, messageId, orderKey, kind,
+                token, null);
+    }
 
     public static final String SEND = "send";
     public static final String ENTER_ROOM = "enterRoom";

@@ -95,6 +95,26 @@ class TracingIT {
     }
 
     @Test
+    void aWebSocketFramesTraceparent_goesOnInTheMessageRecordAndItsDelivery() {
+        String alice = Stack.user("alice");
+        String bob = Stack.user("bob");
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        try (WsClient a = stack.connect(1, alice);
+                WsClient b = stack.connect(2, bob);
+                TopicProbe deliveries = TopicProbe.fromEnd(stack.kafka.bootstrapServers(), Topics.DELIVERIES)) {
+            stack.awaitPresence(bob, 1);
+            ClientFrame send = ClientFrame.send(null, new SendRequest(new ConversationRef(ConversationType.PEER, bob),
+                    MessageContent.text("traced over ws"), "ws-trace-" + traceId, null, null, null, null));
+            Ack ack = a.request(new ClientFrame(send.op(), null, send.to(), send.message(), send.clientMsgId(), null, null,
+                    null, null, null, null, null, null, null, "00-" + traceId + "-00f067aa0ba902b7-01"));
+            assertThat(ack.isSuccess()).isTrue();
+            assertThat(traceIdOf(deliveries.await(r -> r.value() != null && r.value().contains(ack.messageId()))))
+                    .isEqualTo(traceId);
+            b.awaitMessages(1);
+        }
+    }
+
+    @Test
     void aBackendsRecord_keepsItsTraceThroughRouting() {
         String bob = Stack.user("bob");
         String traceId = UUID.randomUUID().toString().replace("-", "");

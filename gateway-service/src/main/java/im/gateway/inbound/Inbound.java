@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Vertx;
 
 import im.gateway.auth.TokenVerifier;
@@ -18,6 +19,7 @@ import im.gateway.service.RevokeService;
 import im.gateway.service.SendService;
 import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
+import im.pipeline.Tracing;
 import im.protocol.Action;
 import im.protocol.ClientFrame;
 import im.protocol.CloseCode;
@@ -66,6 +68,9 @@ public class Inbound {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    Tracing tracing;
+
     /** One text frame of {@code session}. */
     public void onText(Session session, String text) {
         if (utf8Length(text) > Limits.FRAME_MAX_BYTES) {
@@ -85,7 +90,8 @@ public class Inbound {
             }
             return;
         }
-        try {
+        // a frame may carry the client's trace context: the records its op writes continue it
+        try (Scope scope = frame.traceparent() == null ? null : tracing.parent(frame.traceparent()).makeCurrent()) {
             handle(session, frame, text);
         } catch (ProtocolException e) {
             refuse(session, frame.id(), e);
