@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -16,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -131,17 +133,23 @@ public class Notifier {
         Set<String> users = new LinkedHashSet<>();
         pending.forEach(p -> users.add(p.userId()));
         Map<String, Map<String, Long>> unread = unread(connection, users);
+        Map<String, Long> totals = new HashMap<>();
+        unread.forEach((user, counts) -> totals.put(user, counts.values().stream().mapToLong(Long::longValue).sum()));
+        // the orderKeys the batch stored, per conversation and per (conversation, sender), sorted: how many of a
+        // conversation's messages came after a given one, and how many of those by a given user, by binary search
+        Map<String, long[]> byConversation = orderKeys(stored, s -> s.key().value());
+        Map<String, long[]> bySender = orderKeys(stored, s -> s.key().value() + '\n' + s.envelope().sender().id());
         List<Notification> out = new ArrayList<>(pending.size());
         for (Pending p : pending) {
             Envelope envelope = p.message().envelope();
             String key = p.message().key().value();
-            Map<String, Long> mine = unread.getOrDefault(p.userId(), Map.of());
+            long orderKey = p.message().orderKey();
             // the counts are as of the end of the batch: this message's own count leaves out the batch's later
             // messages of the same conversation by others
-            long later = stored.stream().filter(s -> s.key().value().equals(key) && s.orderKey() > p.message().orderKey()
-                    && s.envelope().message() != null && !s.envelope().sender().id().equals(p.userId())).count();
-            long conversationUnread = Math.max(1, mine.getOrDefault(key, 1L) - later);
-            long totalUnread = Math.max(conversationUnread, mine.values().stream().mapToLong(Long::longValue).sum() - later);
+            long later = after(byConversation.get(key), orderKey) - after(bySender.get(key + '\n' + p.userId()), orderKey);
+            long conversationUnread = Math.max(1,
+                    unread.getOrDefault(p.userId(), Map.of()).getOrDefault(key, 1L) - later);
+            long totalUnread = Math.max(conversationUnread, totals.getOrDefault(p.userId(), 1L) - later);
             Mentions mentions = envelope.mentions();
             boolean mentioned = mentions != null && (mentions.all()
                     || (mentions.userIds() != null && mentions.userIds().contains(p.userId())));
@@ -151,6 +159,34 @@ public class Notifier {
                     mentioned));
         }
         return out;
+    }
+
+    private static Map<String, long[]> orderKeys(List<BatchWriter.Stamped> stored,
+            Function<BatchWriter.Stamped, String> group) {
+        Map<String, List<Long>> lists = new HashMap<>();
+        for (BatchWriter.Stamped s : stored) {
+            lists.computeIfAbsent(group.apply(s), k -> new ArrayList<>()).add(s.orderKey());
+        }
+        Map<String, long[]> sorted = new HashMap<>();
+        lists.forEach((k, list) -> {
+            long[] keys = list.stream().mapToLong(Long::longValue).toArray();
+            Arrays.sort(keys);
+            sorted.put(k, keys);
+        });
+        return sorted;
+    }
+
+    /** How many of {@code sorted} are greater than {@code orderKey} (0 for none). */
+    private static int after(long[] sorted, long orderKey) {
+        if (sorted == null) {
+            return 0;
+        }
+        int at = Arrays.binarySearch(sorted, orderKey);
+        int firstGreater = at >= 0 ? at + 1 : -at - 1;
+        while (firstGreater < sorted.length && sorted[firstGreater] <= orderKey) {
+            firstGreater++;
+        }
+        return sorted.length - firstGreater;
     }
 
     /** Who may get a notification of {@code message}: its recipients but the sender, online or not. */
