@@ -1,5 +1,6 @@
 /**
- * An error with a stable code: the server's catalogue (`INVALID_REQUEST`, `RATE_LIMITED`, `NOT_A_MEMBER`, …) or the
+ * An error with a stable code: the server's catalogue (`INVALID_REQUEST`, `RATE_LIMITED`, `NOT_A_MEMBER`,
+ * `CONTENT_REJECTED` — the content check refused the message or upload, not retried —, …) or the
  * SDK's own: `TIMEOUT` (no ack in time), `NETWORK` (not connected / connection lost), `NOT_LOGGED_IN`, `ABORTED`,
  * `TOKEN_PROVIDER` (the app's tokenProvider failed).
  */

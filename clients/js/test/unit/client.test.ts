@@ -230,6 +230,21 @@ describe('IMClient sending', () => {
     assert.equal(attached?.sentStatus, 'failed');
   });
 
+  it('fails at once when the content check refuses the message (CONTENT_REJECTED, not retried)', async () => {
+    const h = harness();
+    await loggedIn(h);
+    let sends = 0;
+    h.server.onSend = (_s, frame) => {
+      sends++;
+      return { op: 'ack', id: frame.id, status: 'failed', error: { code: 'CONTENT_REJECTED', message: 'improper' } };
+    };
+    const sent = h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'bad word' });
+    const outcome = sent.then(() => 'ok', (e: { code: string }) => e.code);
+    await h.clock.advance(10_000);
+    assert.equal(await outcome, 'CONTENT_REJECTED');
+    assert.equal(sends, 1);
+  });
+
   it('retries RATE_LIMITED with the same clientMsgId', async () => {
     const h = harness();
     await loggedIn(h);

@@ -19,6 +19,7 @@ public enum ErrorCode {
     GONE(410, "The resource was withdrawn (its message was recalled) and will not come back."),
     UNSUPPORTED_MEDIA_TYPE(415, "The content type is not supported."),
     RANGE_NOT_SATISFIABLE(416, "The requested byte range lies outside the file."),
+    CONTENT_REJECTED(422, "The content check refused the message or upload (Easemob's \"content improper\")."),
     UNAVAILABLE(503, "The service cannot take the request right now; retry."),
     INTERNAL(500, "Internal error.");
 
@@ -46,6 +47,7 @@ public enum ErrorCode {
             case 413 -> MESSAGE_TOO_LARGE;
             case 415 -> UNSUPPORTED_MEDIA_TYPE;
             case 416 -> RANGE_NOT_SATISFIABLE;
+            case 422 -> CONTENT_REJECTED;
             case 429 -> RATE_LIMITED;
             case 503 -> UNAVAILABLE;
             default -> status >= 500 ? INTERNAL : INVALID_REQUEST;

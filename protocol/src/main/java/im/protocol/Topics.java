@@ -15,6 +15,11 @@ public final class Topics {
     public static final String DLQ = "im.dlq";
     /** One record per stored upload (key = mediaId), for scanning and audit hooks. */
     public static final String MEDIA = "im.media";
+    /**
+     * One record per stored message per recipient with no online session (key = userId), for push-notification bridges
+     * (FCM/APNs). Written by history-service (schema {@code notification.v1.json}).
+     */
+    public static final String NOTIFICATIONS = "im.notifications";
 
     /** Default partitions of {@link #DELIVERIES}: the most gateway nodes (slots 0..n-1) a cluster can hold. */
     public static final int DEFAULT_GATEWAY_SLOTS = 16;
@@ -47,6 +52,7 @@ public final class Topics {
                         "segment.ms", hour)),
                 new Spec(BROADCAST, 1, Map.of("retention.ms", day)),
                 new Spec(MEDIA, 4, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
+                new Spec(NOTIFICATIONS, messagePartitions, Map.of("retention.ms", day)),
                 new Spec(DLQ, 1, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
     }
 }

@@ -134,6 +134,28 @@ class SchemaTest {
     }
 
     @Test
+    void notification_matchesItsSchema_andNeedsItsCounts() {
+        Notification notification = new Notification(Notification.VERSION, "bob", new ConversationRef(ConversationType.PEER,
+                "alice"), MessageIds.next(1_700_000_000_000L), 42L, "alice", "Alice", 1_700_000_000_000L, "hi bob", 3L, 7L,
+                true);
+        assertThat(validate("notification.v1.json", notification)).isEmpty();
+        ObjectNode noCounts = (ObjectNode) JsonCodec.tree(JsonCodec.encode(notification));
+        noCounts.remove("totalUnreadCount");
+        assertThat(validate("notification.v1.json", noCounts)).isNotEmpty();
+        ObjectNode longPreview = (ObjectNode) JsonCodec.tree(JsonCodec.encode(notification));
+        longPreview.put("preview", "x".repeat(101));
+        assertThat(validate("notification.v1.json", longPreview)).isNotEmpty();
+    }
+
+    @Test
+    void notificationPreview_isTheTextCutAt100Characters_orTheType() {
+        assertThat(Notification.preview(MessageContent.text("hi"))).isEqualTo("hi");
+        assertThat(Notification.preview(MessageContent.text("x".repeat(150)))).hasSize(100);
+        assertThat(Notification.preview(MessageContent.text("x".repeat(99) + "😀"))).hasSize(99);
+        assertThat(Notification.preview(MessageContent.media(MessageType.IMAGE, null, "https://x/y"))).isEqualTo("image");
+    }
+
+    @Test
     void media_matchesItsSchema() {
         assertThat(validate("media.v1.json", Samples.media())).isEmpty();
     }

@@ -84,6 +84,7 @@ class ContractIT {
             Topics.MEMBERSHIP, "membership.v1.json",
             Topics.BROADCAST, "broadcast.v1.json",
             Topics.MEDIA, "media.v1.json",
+            Topics.NOTIFICATIONS, "notification.v1.json",
             Topics.DLQ, "dlq.v1.json");
     /** Every field name the schemas declare: a record field outside it is one the contract does not describe. */
     private static final Set<String> DOCUMENTED = documentedFields();
@@ -138,7 +139,7 @@ class ContractIT {
 
     /** What the scenario waits for on the topics before they are read in full: its own records of every kind. */
     private record Scenario(String peerKey, String revokedMessageId, String groupId, String roomKey, String mediaId,
-            String poisonKey, String broadcastText, String kickedUser) {
+            String poisonKey, String broadcastText, String kickedUser, String offlineUser) {
         boolean isComplete(Map<String, List<ConsumerRecord<String, byte[]>>> records) {
             List<JsonNode> reliable = values(records, Topics.MESSAGES_RELIABLE).stream()
                     .filter(v -> peerKey.equals(v.path("conversationKey").asText())).toList();
@@ -160,6 +161,8 @@ class ContractIT {
                             .anyMatch(v -> roomKey.equals(v.path("conversationKey").asText()))
                     && !values(records, Topics.PRESENCE).isEmpty()
                     && values(records, Topics.PRESENCE).stream().anyMatch(v -> "status".equals(v.path("kind").asText()))
+                    && values(records, Topics.NOTIFICATIONS).stream()
+                            .anyMatch(v -> offlineUser.equals(v.path("userId").asText()))
                     && records.get(Topics.DLQ).stream().anyMatch(r -> poisonKey.equals(r.key()));
         }
 
@@ -172,8 +175,8 @@ class ContractIT {
 
     /**
      * Sends, receipts (op and read), a recall, a media message by mediaId, location and custom messages, a group with a
-     * member removed, a room with barrage and a targeted command, an admin broadcast, an admin kick, a custom status and a
-     * poison record from a backend.
+     * member removed, a room with barrage and a targeted command, an admin broadcast, an admin kick, a custom status, a
+     * message to a user who is offline (a notification) and a poison record from a backend.
      */
     private static Scenario driveEveryKindOfAction() throws Exception {
         String alice = Stack.user("alice");
@@ -253,11 +256,18 @@ class ContractIT {
                 Tokens.admin("ops"), Map.of());
         assertThat(kick.statusCode()).as(kick.body()).isEqualTo(200);
 
+        // a message to a user who never connected: history notifies them on im.notifications
+        String offline = Stack.user("erin");
+        HttpResponse<String> toOffline = Stack.post(stack.gateway(1) + "/v1/messages", Tokens.user(alice),
+                Map.of("to", peer(offline), "clientMsgId", "contract-offline", "message", Map.of("type", "text", "text",
+                        "are you there?")));
+        assertThat(toOffline.statusCode()).as(toOffline.body()).isEqualTo(200);
+
         String poisonKey = ConversationKey.of("billing", new ConversationRef(ConversationType.PEER, alice)).value();
         TopicProbe.produce(stack.kafka.bootstrapServers(),
                 new ProducerRecord<>(Topics.MESSAGES_RELIABLE, poisonKey, "{\"v\":1,\"not\":\"an envelope\"}"));
         return new Scenario(ConversationKey.of(alice, new ConversationRef(ConversationType.PEER, bob)).value(), revokedId,
-                groupId, "room/" + room, mediaId, poisonKey, broadcastText, kicked);
+                groupId, "room/" + room, mediaId, poisonKey, broadcastText, kicked, offline);
     }
 
     /** The schema's messages for one record, with the record, or a header that does not match its value. */

@@ -11,7 +11,8 @@ import im.protocol.Topics;
  * Who may do what on Kafka when it runs with authentication (SASL/SCRAM-SHA-512) and ACLs, as in the compose file and
  * the Strimzi manifests: one principal per service and one for backends. Each gets the least it needs: WRITE on the
  * topics it produces to, READ on the topics it consumes (Kafka implies DESCRIBE from both) and READ on its consumer
- * group. Backends may write the three message topics and nothing more. KafkaAccessTest applies these grants to a real
+ * group. Backends may write the three message topics and read {@code im.notifications} (a push-notification bridge, in
+ * group {@value #NOTIFICATION_BRIDGE_GROUP}), and nothing more. KafkaAccessTest applies these grants to a real
  * broker and checks them; ManifestsTest checks that deploy/compose and deploy/k8s grant exactly these.
  */
 public final class KafkaAccess {
@@ -31,6 +32,9 @@ public final class KafkaAccess {
     /** One ALLOW rule for a principal (a user name, without {@code User:}) on a literal resource name. */
     public record Grant(String principal, Resource resource, String name, Operation operation) {}
 
+    /** The consumer group a push-notification bridge (run as {@code backend}) reads {@code im.notifications} in. */
+    public static final String NOTIFICATION_BRIDGE_GROUP = "notification-bridge";
+
     private static final List<String> MESSAGE_TOPICS = List.of(Topics.MESSAGES_RELIABLE, Topics.MESSAGES_SIGNAL,
             Topics.MESSAGES_BARRAGE);
 
@@ -38,7 +42,7 @@ public final class KafkaAccess {
     private static final Map<String, List<String>> WRITES = Map.of(
             "gateway", concat(MESSAGE_TOPICS, List.of(Topics.PRESENCE, Topics.MEMBERSHIP, Topics.DLQ)),
             "routing", List.of(Topics.DELIVERIES, Topics.DLQ),
-            "history", List.of(Topics.MEDIA, Topics.DLQ),
+            "history", List.of(Topics.MEDIA, Topics.NOTIFICATIONS, Topics.DLQ),
             "media", List.of(Topics.MEDIA, Topics.DLQ),
             "push", List.of(Topics.BROADCAST),
             "backend", MESSAGE_TOPICS);
@@ -47,14 +51,14 @@ public final class KafkaAccess {
     private static final Map<String, List<String>> READS = Map.of(
             "gateway", List.of(Topics.DELIVERIES, Topics.PRESENCE, Topics.MEMBERSHIP, Topics.BROADCAST),
             "routing", concat(MESSAGE_TOPICS, List.of(Topics.PRESENCE, Topics.MEMBERSHIP)),
-            "history", List.of(Topics.MESSAGES_RELIABLE, Topics.MEMBERSHIP),
+            "history", List.of(Topics.MESSAGES_RELIABLE, Topics.MEMBERSHIP, Topics.PRESENCE),
             "media", List.of(Topics.MEDIA),
             "push", List.of(),
-            "backend", List.of());
+            "backend", List.of(Topics.NOTIFICATIONS));
 
     /** Principal → the consumer groups it joins (the others read by partition assignment, without a group). */
     private static final Map<String, List<String>> GROUPS = Map.of("routing", List.of("routing"), "history",
-            List.of("history"), "media", List.of("media-withdrawals"));
+            List.of("history"), "media", List.of("media-withdrawals"), "backend", List.of(NOTIFICATION_BRIDGE_GROUP));
 
     /** Every principal, services first. */
     public static final List<String> PRINCIPALS = List.of("gateway", "routing", "history", "media", "push", "backend");

@@ -47,7 +47,7 @@ import im.testkit.FreePorts;
 /**
  * The grants of {@link KafkaAccess} on a real broker with SASL/SCRAM-SHA-512 and the StandardAuthorizer: each principal
  * can write exactly the topics it is granted (every other topic refused), read its topics (in its group where it has
- * one), a backend can write the message topics and read nothing, and a wrong password is refused.
+ * one), a backend can write the message topics and read only im.notifications, and a wrong password is refused.
  */
 class KafkaAccessTest {
     @TempDir

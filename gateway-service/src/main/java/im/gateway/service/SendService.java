@@ -20,6 +20,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.context.Context;
 
+import im.edge.moderation.ContentCheck;
+import im.edge.moderation.HookRequest;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
 import im.gateway.messaging.MessagePublisher;
@@ -80,6 +82,9 @@ public class SendService {
 
     @Inject
     HistoryLookup history;
+
+    @Inject
+    ContentCheck contentCheck;
 
     private Cache<String, CompletableFuture<Ack>> recent;
     private Semaphore retryChecks;
@@ -151,10 +156,16 @@ public class SendService {
         }
         // the look-ups start here, outside any future: whatever they throw becomes their future's failure, or the
         // hand-over below would never happen and the session's later sends would wait for ever
-        CompletableFuture<Envelope> filled = lookup
+        CompletableFuture<Envelope> looked = lookup
                 ? started(() -> mediaLookup.fill(user.userId(), checked.message()).subscribeAsCompletionStage())
                         .thenApply(checked::withMessage)
                 : CompletableFuture.completedFuture(checked);
+        // the moderation hook (off by default) judges the message as it will be written, media fields filled
+        CompletableFuture<Envelope> filled = contentCheck.hasHook() && ContentCheck.isChecked(checked.message().type())
+                ? looked.thenCompose(envelope -> started(() -> contentCheck
+                        .review(HookRequest.message(user.userId(), envelope.to(), envelope.message()))
+                        .subscribeAsCompletionStage()).thenApply(allowed -> envelope))
+                : looked;
         boolean check = mayRetryElsewhere && dedupeKey != null && retryChecks.tryAcquire();
         CompletableFuture<StoredMessage> firstWrite = !check
                 ? CompletableFuture.completedFuture(null)
@@ -213,7 +224,7 @@ public class SendService {
         }
     }
 
-    /** The ack of a media message whose upload could not fill it. */
+    /** The ack of a message whose media lookup or content check failed. */
     private CompletableFuture<Ack> notFilled(Throwable failure, String requestId) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause()
@@ -264,6 +275,7 @@ public class SendService {
             throw new ProtocolException(ErrorCode.RATE_LIMITED,
                     "at most " + config.sendRatePerSecond() + " messages per second");
         }
+        contentCheck.requireCleanWords(request.message());
         long now = System.currentTimeMillis();
         ConversationKey key = ConversationKey.of(user.userId(), request.to());
         return new Envelope(Envelope.VERSION, MessageIds.next(now), request.clientMsgId(), key.value(), request.to(),

@@ -39,4 +39,39 @@ public interface HistoryConfig {
     /** Longest pause between retries while PostgreSQL is unavailable; the consumer waits, it never skips. */
     @WithDefault("5s")
     Duration maxRetryBackoff();
+
+    /** {@code im.notifications}: one record per stored message per recipient with no online session. */
+    Notifications notifications();
+
+    /** What a push-notification bridge is told, and when. */
+    interface Notifications {
+        /** Whether history writes {@code im.notifications} (and folds {@code im.presence} to know who is online). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Groups with more members than this notify only the members a message mentions by id: a message to a large
+         * group never fans out into one record per member.
+         */
+        @WithDefault("200")
+        int maxGroupMembers();
+
+        /**
+         * Messages older than this when stored are not notified: a rebuild of the tables from Kafka, or catching up after
+         * a long outage, does not push old news.
+         */
+        @WithDefault("10m")
+        Duration maxAge();
+
+        /**
+         * A gateway node whose heartbeat is this far behind the freshest one is gone and its users offline (routing's
+         * {@code heartbeat-timeout}).
+         */
+        @WithDefault("15s")
+        Duration heartbeatTimeout();
+
+        /** How long a batch waits for Kafka to take its notifications before it is rolled back and retried. */
+        @WithDefault("30s")
+        Duration produceTimeout();
+    }
 }

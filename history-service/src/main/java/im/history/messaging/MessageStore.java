@@ -21,6 +21,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.runtime.StartupEvent;
 
 import im.history.config.HistoryConfig;
+import im.history.notification.Notifier;
 import im.history.persistence.BatchWriter;
 import im.history.persistence.Migrations;
 import im.pipeline.Batch;
@@ -46,7 +47,7 @@ import im.protocol.Topics;
  * long as it lasts without leaving the group, and a record PostgreSQL refuses is isolated and dead-lettered, so an
  * acknowledged message is never lost and one record never stops storage for everybody. A recall of a message that
  * carried an upload also writes its withdrawal for media-service ({@link MediaWithdrawals}) before the batch counts as
- * done.
+ * done; messages stored now are notified to their offline recipients ({@link Notifier}) before the batch commits.
  */
 @ApplicationScoped
 public class MessageStore {
@@ -67,6 +68,9 @@ public class MessageStore {
 
     @Inject
     MediaWithdrawals withdrawals;
+
+    @Inject
+    Notifier notifier;
 
     @Inject
     MeterRegistry metrics;
@@ -117,7 +121,8 @@ public class MessageStore {
                     batch.deadLetter(record, e);
                 }
             }
-            BatchWriter.Written written = writer.write(stamped);
+            // the notifications of what is stored now are in Kafka before the batch commits (Notifier)
+            BatchWriter.Written written = writer.write(stamped, notifier::notify);
             stored.increment(written.stored());
             // the batch is done (and its offsets committed) only once media's withdrawals are in Kafka
             return written.withdrawals().isEmpty() ? null : withdrawals.publish(written.withdrawals(), recallTraces);

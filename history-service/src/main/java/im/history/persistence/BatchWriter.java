@@ -91,8 +91,23 @@ public class BatchWriter {
     @Inject
     HistoryConfig config;
 
+    /**
+     * Work on the messages a batch newly stored, inside its transaction before the commit (the notifications): a failure
+     * rolls the batch back.
+     */
+    @FunctionalInterface
+    public interface BeforeCommit {
+        void run(Connection connection, List<Stamped> stored) throws SQLException;
+    }
+
     /** Stores what is new in {@code records} (messages first, then recalls and receipts in order). */
     public Written write(List<Stamped> records) throws SQLException {
+        return write(records, (connection, stored) -> {
+        });
+    }
+
+    /** Like {@link #write(List)}, running {@code beforeCommit} on the messages stored now (in batch order). */
+    public Written write(List<Stamped> records, BeforeCommit beforeCommit) throws SQLException {
         List<Stamped> messages = new ArrayList<>(records.size());
         List<Stamped> actions = new ArrayList<>();
         for (Stamped record : records) {
@@ -101,10 +116,11 @@ public class BatchWriter {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                int stored = insertMessages(connection, messages);
+                List<Stamped> stored = insertMessages(connection, messages);
                 List<MediaWithdrawn> withdrawals = applyActions(connection, actions);
+                beforeCommit.run(connection, stored);
                 connection.commit();
-                return new Written(stored, withdrawals);
+                return new Written(stored.size(), withdrawals);
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -112,9 +128,10 @@ public class BatchWriter {
         }
     }
 
-    private int insertMessages(Connection connection, List<Stamped> records) throws SQLException {
+    /** Inserts what is new; the records stored now, in batch order. */
+    private List<Stamped> insertMessages(Connection connection, List<Stamped> records) throws SQLException {
         if (records.isEmpty()) {
-            return 0;
+            return List.of();
         }
         // one statement cannot see its own rows: a clientMsgId twice in one batch within the window keeps its first
         // write; outside the window it is a new message, as it is across batches (a replay decides as the first pass)
@@ -188,7 +205,9 @@ public class BatchWriter {
             upsertConversations(connection, inserted);
         }
         aliasRetries(connection, records, inserted);
-        return inserted.size();
+        Set<String> storedIds = new HashSet<>();
+        inserted.forEach(row -> storedIds.add(row.messageId()));
+        return batch.stream().filter(s -> storedIds.contains(s.envelope().messageId())).toList();
     }
 
     /** Records written but not stored because their clientMsgId was stored already: their ids become aliases. */

@@ -22,6 +22,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import im.edge.BearerTokens;
+import im.edge.moderation.ContentCheck;
 import im.media.config.MediaConfig;
 import im.media.service.MediaService;
 import im.media.service.UploadLimits;
@@ -55,15 +56,17 @@ public class UploadRoute {
     private final Stores stores;
     private final UploadLimits limits;
     private final MediaConfig.Uploads config;
+    private final ContentCheck contentCheck;
 
     UploadRoute(Vertx vertx, BearerTokens tokens, MediaService service, Stores stores, UploadLimits limits,
-            MediaConfig config) {
+            MediaConfig config, ContentCheck contentCheck) {
         this.vertx = vertx;
         this.tokens = tokens;
         this.service = service;
         this.stores = stores;
         this.limits = limits;
         this.config = config.uploads();
+        this.contentCheck = contentCheck;
     }
 
     void init(@Observes Router router) {
@@ -205,6 +208,12 @@ public class UploadRoute {
             }
             sawFile = true;
             fileName = upload.filename();
+            try {
+                contentCheck.requireClean(fileName); // the word list, before a byte of the file is stored
+            } catch (ProtocolException e) {
+                fail(e);
+                return;
+            }
             if (!resolveType()) {
                 return;
             }

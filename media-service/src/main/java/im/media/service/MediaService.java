@@ -13,6 +13,8 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import im.edge.moderation.ContentCheck;
+import im.edge.moderation.HookRequest;
 import im.media.config.MediaConfig;
 import im.media.messaging.MediaEvents;
 import im.media.persistence.MediaEntity;
@@ -46,9 +48,11 @@ public class MediaService {
     private final MediaEvents events;
     private final UrlSigner signer;
     private final MeterRegistry meters;
+    private final ContentCheck contentCheck;
 
     MediaService(MediaConfig config, ContentInspector inspector, ImageVariants images, BlobStore store, Stores stores,
-            MediaRepository repository, MediaEvents events, UrlSigner signer, MeterRegistry meters) {
+            MediaRepository repository, MediaEvents events, UrlSigner signer, MeterRegistry meters,
+            ContentCheck contentCheck) {
         this.config = config;
         this.inspector = inspector;
         this.images = images;
@@ -58,6 +62,7 @@ public class MediaService {
         this.events = events;
         this.signer = signer;
         this.meters = meters;
+        this.contentCheck = contentCheck;
     }
 
     /**
@@ -82,6 +87,12 @@ public class MediaService {
             }
             String mimeType = inspector.detect(temp);
             inspector.requireAllowed(type, mimeType);
+            if (contentCheck.hasHook()) {
+                // the hook judges the upload's metadata (not its bytes) before anything is stored; its @Timeout bounds this
+                contentCheck.review(HookRequest.upload(ownerId,
+                        new HookRequest.Upload(type.wireName(), FileNames.clean(rawFileName), size, mimeType)))
+                        .await().indefinitely();
+            }
             ImageVariants.Result image = null;
             Long durationMs = null;
             if (type == MessageType.IMAGE) {
