@@ -1,6 +1,7 @@
 package im.history.rest;
 
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -21,12 +22,15 @@ import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
 import im.protocol.ErrorCode;
 import im.protocol.Ids;
+import im.protocol.MessageRules;
 import im.protocol.ProtocolException;
 
 /**
  * The caller's conversations and their history (PROTOCOL.md, HTTP): {@code GET /v1/conversations},
  * {@code GET /v1/conversations/{type}/{id}/messages?before=&after=&limit=}, {@code POST /v1/conversations/{type}/{id}/read}
- * (also sent to the conversation as a read receipt), {@code GET /v1/conversations/{type}/{id}/receipts?orderKey=}.
+ * (also sent to the conversation as a read receipt), {@code GET /v1/conversations/{type}/{id}/receipts?orderKey=}, and the
+ * deletes for me (v1.1, 204): {@code DELETE …/{type}/{id}/messages/{messageId}}, {@code DELETE …/{type}/{id}/messages}
+ * (clear), {@code DELETE …/{type}/{id}} (remove from my list).
  */
 @Authenticated
 @Path("/v1/conversations")
@@ -64,7 +68,7 @@ public class ConversationResource {
         String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
-        return queries.history(key, Params.optionalLong(before, "before"), Params.optionalLong(after, "after"),
+        return queries.history(userId, key, Params.optionalLong(before, "before"), Params.optionalLong(after, "after"),
                 Params.optionalInt(limit, "limit"));
     }
 
@@ -80,6 +84,38 @@ public class ConversationResource {
         long position = queries.markRead(userId, key, request.orderKey());
         receipts.read(userId, key, request.orderKey());
         return new ReadResponse(position);
+    }
+
+    /** Deletes one message for me: others keep it. */
+    @DELETE
+    @Path("/{type}/{id}/messages/{messageId}")
+    public void deleteMessage(@PathParam("type") String type, @PathParam("id") String id,
+            @PathParam("messageId") String messageId) {
+        String userId = BearerTokens.userOf(jwt);
+        ConversationKey key = keyOf(userId, type, id);
+        MessageRules.requireMessageId(messageId);
+        access.requireParticipant(userId, key);
+        queries.deleteMessage(userId, key, messageId);
+    }
+
+    /** Clears the conversation for me, up to now. */
+    @DELETE
+    @Path("/{type}/{id}/messages")
+    public void clear(@PathParam("type") String type, @PathParam("id") String id) {
+        String userId = BearerTokens.userOf(jwt);
+        ConversationKey key = keyOf(userId, type, id);
+        access.requireParticipant(userId, key);
+        queries.clear(userId, key);
+    }
+
+    /** Removes the conversation from my list; it comes back with the next message. */
+    @DELETE
+    @Path("/{type}/{id}")
+    public void remove(@PathParam("type") String type, @PathParam("id") String id) {
+        String userId = BearerTokens.userOf(jwt);
+        ConversationKey key = keyOf(userId, type, id);
+        access.requireParticipant(userId, key);
+        queries.remove(userId, key);
     }
 
     @GET
