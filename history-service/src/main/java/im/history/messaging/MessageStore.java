@@ -61,6 +61,9 @@ public class MessageStore {
     MediaWithdrawals withdrawals;
 
     @Inject
+    LiveConversations live;
+
+    @Inject
     MeterRegistry metrics;
 
     private ConsumerLoop loop;
@@ -94,6 +97,8 @@ public class MessageStore {
         }
         BatchWriter.Written written = writer.write(stamped);
         stored.increment(written.stored());
+        // best effort, off this thread: storing never waits for or stops on the live events
+        live.stored(written.touched());
         // the batch is done (and its offsets committed) only once media's withdrawals are in Kafka
         return written.withdrawals().isEmpty() ? null : withdrawals.publish(written.withdrawals());
     }

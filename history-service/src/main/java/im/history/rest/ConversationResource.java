@@ -14,6 +14,7 @@ import io.quarkus.security.Authenticated;
 
 import im.edge.BearerTokens;
 import im.edge.Params;
+import im.history.messaging.LiveConversations;
 import im.history.messaging.ReceiptPublisher;
 import im.history.service.Access;
 import im.history.service.HistoryQueries;
@@ -52,6 +53,9 @@ public class ConversationResource {
     ReceiptPublisher receipts;
 
     @Inject
+    LiveConversations live;
+
+    @Inject
     JsonWebToken jwt;
 
     @GET
@@ -81,8 +85,10 @@ public class ConversationResource {
         if (request == null || request.orderKey() == null || request.orderKey() < 0) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body {\"orderKey\": n} required");
         }
+        Long before = live.unreadBefore(userId, key);
         long position = queries.markRead(userId, key, request.orderKey());
         receipts.read(userId, key, request.orderKey());
+        live.userChanged(userId, key, before, false);
         return new ReadResponse(position);
     }
 
@@ -95,7 +101,9 @@ public class ConversationResource {
         ConversationKey key = keyOf(userId, type, id);
         MessageRules.requireMessageId(messageId);
         access.requireParticipant(userId, key);
+        Long before = live.unreadBefore(userId, key);
         queries.deleteMessage(userId, key, messageId);
+        live.userChanged(userId, key, before, false);
     }
 
     /** Clears the conversation for me, up to now. */
@@ -105,7 +113,9 @@ public class ConversationResource {
         String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
+        Long before = live.unreadBefore(userId, key);
         queries.clear(userId, key);
+        live.userChanged(userId, key, before, false);
     }
 
     /** Removes the conversation from my list; it comes back with the next message. */
@@ -115,7 +125,9 @@ public class ConversationResource {
         String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
+        Long before = live.unreadBefore(userId, key);
         queries.remove(userId, key);
+        live.userChanged(userId, key, before, true);
     }
 
     @GET

@@ -216,35 +216,6 @@ public class HistoryQueries {
                 + "excluded.removed_order_key)", -1, -1, lastOrderKey(key));
     }
 
-    /**
-     * What {@code userId} sees of these conversations now, and their unread total (when {@code withTotal}): for the live
-     * {@code conversationChanged} and {@code totalUnreadChanged} after a read or a delete.
-     */
-    @Transactional
-    public UserView view(String userId, ConversationKey key, boolean withTotal) {
-        ConversationStates.Pair pair = new ConversationStates.Pair(userId, key.value());
-        ConversationStates.State state = states(List.of(pair)).get(pair);
-        @SuppressWarnings("unchecked")
-        List<Number> updated = em().createNativeQuery("select updated_at from conversation where conversation_key = :k")
-                .setParameter("k", key.value()).getResultList();
-        Long total = null;
-        if (withTotal) {
-            List<ConversationStates.Pair> all = keysOf(userId).stream().map(k -> new ConversationStates.Pair(userId, k))
-                    .toList();
-            total = session().doReturningWork(c -> ConversationStates.totals(c, all)).getOrDefault(userId, 0L);
-        }
-        return new UserView(state, updated.isEmpty() ? 0 : updated.get(0).longValue(), total);
-    }
-
-    /**
-     * A user's view of one conversation.
-     *
-     * @param state unread, mentions and last message as the user sees them
-     * @param updatedAt the conversation's last activity
-     * @param totalUnreadCount the user's unread total; null when not asked for
-     */
-    public record UserView(ConversationStates.State state, long updatedAt, Long totalUnreadCount) {}
-
     /** Every conversation {@code userId} takes part in: peers stored here, groups from {@code im.membership}. */
     public List<String> keysOf(String userId) {
         List<String> keys = new ArrayList<>(em().createQuery(
