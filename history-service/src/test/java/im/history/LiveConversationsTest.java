@@ -136,11 +136,21 @@ class LiveConversationsTest {
 
             given().auth().oauth2(Tokens.user(bob)).delete("/v1/conversations/peer/" + alice).then().statusCode(204);
             assertThat(of(awaitChange(probe, key, bob, u -> Boolean.TRUE.equals(u.removed())), bob).unreadCount()).isZero();
+
+            // a recall in the conversation bob removed does not bring it back to his list: alice alone hears of it
+            long now = System.currentTimeMillis();
+            Envelope recall = new Envelope(1, MessageIds.next(now), null, key, toBob, new Sender(alice, null), now, null,
+                    null, null, null, null, null, Action.revoke(third.messageId()));
+            TopicProbe.produce(EmbeddedKafka.shared().bootstrapServers(),
+                    new ProducerRecord<>(Topics.MESSAGES_RELIABLE, key, JsonCodec.encode(recall)));
+            ConversationChanged recalled = awaitChange(probe, key, alice, u -> true);
+            assertThat(recalled.users()).extracting(ConversationChanged.UserState::userId).containsExactly(alice);
+            assertThat(recalled.lastMessage().revoked()).isTrue();
         }
-        // history's own events are not messages: nothing more is stored
+        // history's own events are not messages: nothing more is stored ("three" is the recalled tombstone)
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().auth().oauth2(Tokens.user(alice))
                 .get("/v1/conversations/peer/" + bob + "/messages").then().statusCode(200).extract().jsonPath()
-                .getList("messages.text")).containsExactly("three", "@bob two", "one"));
+                .getList("messages.text")).containsExactly(null, "@bob two", "one"));
     }
 
     @Test

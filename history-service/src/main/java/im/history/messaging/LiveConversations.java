@@ -181,12 +181,23 @@ public class LiveConversations {
             Map<String, Long> totals = totals(connection, totalsFor);
             // each user's total goes once per batch, with the last of their conversations in it
             Map<String, String> totalWith = new HashMap<>();
-            usersOf.forEach((key, users) -> users.stream().filter(totalsFor::contains).forEach(u -> totalWith.put(u, key)));
-            usersOf.forEach((key, users) -> publish(ConversationKey.parse(key), updatedAt.getOrDefault(key, 0L),
-                    users.stream().map(user -> {
-                        ConversationStates.State state = states.get(new ConversationStates.Pair(user, key));
-                        return new UserChange(user, state, key.equals(totalWith.get(user)) ? totals.get(user) : null, false);
-                    }).toList()));
+            usersOf.forEach((key, users) -> users.stream()
+                    .filter(u -> totalsFor.contains(u) && !states.get(new ConversationStates.Pair(u, key)).removed())
+                    .forEach(u -> totalWith.put(u, key)));
+            usersOf.forEach((key, users) -> {
+                List<UserChange> changes = new ArrayList<>();
+                for (String user : users) {
+                    ConversationStates.State state = states.get(new ConversationStates.Pair(user, key));
+                    // a recall in a conversation the user removed from their list must not bring it back
+                    if (!state.removed()) {
+                        changes.add(new UserChange(user, state, key.equals(totalWith.get(user)) ? totals.get(user) : null,
+                                false));
+                    }
+                }
+                if (!changes.isEmpty()) {
+                    publish(ConversationKey.parse(key), updatedAt.getOrDefault(key, 0L), changes);
+                }
+            });
         } catch (SQLException e) {
             throw new IllegalStateException("reading the live conversation state failed", e);
         }
@@ -200,7 +211,7 @@ public class LiveConversations {
                     ? null
                     : totals(connection, Set.of(userId)).getOrDefault(userId, 0L);
             publish(key, updatedAt(connection, Set.of(key.value())).getOrDefault(key.value(), 0L),
-                    List.of(new UserChange(userId, state, total, removed)));
+                    List.of(new UserChange(userId, state, total, removed || state.removed())));
         } catch (SQLException e) {
             throw new IllegalStateException("reading the live conversation state failed", e);
         }

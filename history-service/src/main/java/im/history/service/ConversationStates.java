@@ -30,8 +30,9 @@ public final class ConversationStates {
      * @param unreadCount messages after my read position (and watermarks), from others, not recalled or deleted for me
      * @param mentions pending mentions of me, oldest first
      * @param lastMessage the newest message I still see; null when I cleared or deleted them all
+     * @param removed whether I removed the conversation from my list and no newer message brought it back
      */
-    public record State(long unreadCount, List<HistoryQueries.Mention> mentions, Message lastMessage) {}
+    public record State(long unreadCount, List<HistoryQueries.Mention> mentions, Message lastMessage, boolean removed) {}
 
     /** The floor below which nothing counts for the user: read position, clear and removal. */
     private static final String FLOOR = "greatest(coalesce(r.read_order_key, -1), coalesce(w.cleared_order_key, -1), "
@@ -46,7 +47,9 @@ public final class ConversationStates {
     private static final String UNREAD = "(select count(*) from message m where m.conversation_key = p.conversation_key "
             + "and m.order_key > " + FLOOR + " and m.sender_id <> p.user_id and m.revoked_at is null and " + VISIBLE + ")";
     private static final String STATES = "select p.user_id, p.conversation_key, " + UNREAD + ", (select m.body from message m "
-            + "where m.conversation_key = p.conversation_key and " + VISIBLE + " order by m.order_key desc limit 1) " + PAIRS;
+            + "where m.conversation_key = p.conversation_key and " + VISIBLE + " order by m.order_key desc limit 1), "
+            + "w.removed_order_key >= (select c.last_order_key from conversation c "
+            + "where c.conversation_key = p.conversation_key) " + PAIRS;
     private static final String MENTIONS = "select p.user_id, p.conversation_key, m.message_id, m.order_key, m.sender_id, "
             + "m.mentions_all " + PAIRS + "join message m on m.conversation_key = p.conversation_key and m.order_key > " + FLOOR
             + " and m.sender_id <> p.user_id and m.revoked_at is null and (m.mentions_all or p.user_id = any(m.mentioned)) "
@@ -76,11 +79,11 @@ public final class ConversationStates {
                 Pair pair = new Pair(rows.getString(1), rows.getString(2));
                 String body = rows.getString(4);
                 found.put(pair, new State(rows.getLong(3), List.copyOf(mentions.getOrDefault(pair, List.of())),
-                        body == null ? null : JsonCodec.decode(body, Message.class)));
+                        body == null ? null : JsonCodec.decode(body, Message.class), rows.getBoolean(5)));
             }
         }
         for (Pair pair : pairs) {
-            states.put(pair, found.getOrDefault(pair, new State(0, List.of(), null)));
+            states.put(pair, found.getOrDefault(pair, new State(0, List.of(), null, false)));
         }
         return states;
     }
