@@ -144,6 +144,8 @@ const SIGNAL_TYPES = new Set(['command', 'barrage']);
  */
 export class IMClient {
   private readonly events = new Emitter<IMEvents>();
+  /** The unread total of a v1.1 server's last `totalUnreadChanged`; undefined before one (or on a v1 server). */
+  private serverTotalUnread?: number;
   private readonly config: Required<Omit<IMClientConfig, 'WebSocket' | 'fetch' | 'clock' | 'logger'>>;
   private readonly clock: Clock;
   private readonly http: Http;
@@ -315,6 +317,7 @@ export class IMClient {
     this.clock.clearTimeout(this.settleTimer);
     this.sequencer.clear();
     this.conversations.clear();
+    this.serverTotalUnread = undefined;
     this.rooms.clear();
     this.presenceWatch.clear();
     this.ownClientMsgIds.clear();
@@ -528,8 +531,9 @@ export class IMClient {
     return this.conversations.get(conversation);
   }
 
+  /** The unread total: a v1.1 server's own figure (over every conversation) once it sent one, else the client's sum. */
   getTotalUnreadCount(): number {
-    return this.conversations.totalUnread();
+    return this.serverTotalUnread ?? this.conversations.totalUnread();
   }
 
   /** Marks the conversation read up to its newest message: its unread count and mentions clear (on every device). */
@@ -545,6 +549,52 @@ export class IMClient {
     const changed = this.conversations.onRead(conversation, orderKey);
     this.events.emit('conversationChanged', { infoList: [changed] });
     if (this.conversations.totalUnread() !== before) {
+      this.events.emit('totalUnreadChanged', { totalUnreadCount: this.conversations.totalUnread() });
+    }
+  }
+
+  /**
+   * Deletes one message for this user only (others keep it): history, unread counts and search never show it to this
+   * user again, on any of their devices (v1.1; ZIM deleteMessages).
+   */
+  async deleteMessage(conversation: Conversation, messageId: string): Promise<void> {
+    this.requireUser();
+    await this.http.request('DELETE', `${conversationPath(conversation)}/messages/${encodeURIComponent(messageId)}`);
+    const before = this.getTotalUnreadCount();
+    const changed = this.conversations.onDeleted(conversation, messageId);
+    if (changed) {
+      this.emitLocalChange(changed, before);
+    }
+  }
+
+  /** Clears the conversation for this user up to now: its messages, unread count and mentions (v1.1). */
+  async clearConversation(conversation: Conversation): Promise<void> {
+    this.requireUser();
+    await this.http.request('DELETE', `${conversationPath(conversation)}/messages`);
+    const before = this.getTotalUnreadCount();
+    const changed = this.conversations.onCleared(conversation);
+    if (changed) {
+      this.emitLocalChange(changed, before);
+    }
+  }
+
+  /**
+   * Removes the conversation from this user's list (v1.1): it comes back with its next message, counting only newer
+   * messages as unread. `conversationChanged` tells with `removed: true`.
+   */
+  async deleteConversation(conversation: Conversation): Promise<void> {
+    this.requireUser();
+    await this.http.request('DELETE', conversationPath(conversation));
+    const before = this.getTotalUnreadCount();
+    const removed = this.conversations.onRemoved(conversation);
+    if (removed) {
+      this.emitLocalChange(removed, before);
+    }
+  }
+
+  private emitLocalChange(info: ConversationInfo, totalBefore: number): void {
+    this.events.emit('conversationChanged', { infoList: [info] });
+    if (this.serverTotalUnread === undefined && this.conversations.totalUnread() !== totalBefore) {
       this.events.emit('totalUnreadChanged', { totalUnreadCount: this.conversations.totalUnread() });
     }
   }
@@ -829,13 +879,22 @@ export class IMClient {
         return;
       case 'conversationChanged': {
         this.conversations.serverDriven = true;
-        const info = this.conversations.applyServer(this.toConversationInfo(frame as unknown as WireConversation));
+        const wire = frame as unknown as WireConversation & { removed?: boolean };
+        const info = wire.removed
+          ? this.conversations.onRemoved(wire.conversation) ?? { ...this.toConversationInfo(wire), removed: true }
+          : this.conversations.applyServer(this.toConversationInfo(wire), true);
         this.events.emit('conversationChanged', { infoList: [info] });
         return;
       }
-      case 'totalUnreadChanged':
-        this.events.emit('totalUnreadChanged', { totalUnreadCount: Number(frame.totalUnreadCount ?? 0) });
+      case 'totalUnreadChanged': {
+        // the server's total covers every conversation, also those this client has not listed
+        const total = Number(frame.totalUnreadCount ?? 0);
+        if (total !== this.serverTotalUnread) {
+          this.serverTotalUnread = total;
+          this.events.emit('totalUnreadChanged', { totalUnreadCount: total });
+        }
         return;
+      }
       case 'presence': {
         const { op: _op, ...info } = frame;
         this.events.emit('presenceChanged', info as unknown as PresenceInfo);

@@ -38,8 +38,12 @@ export class ConversationStore {
     return total;
   }
 
-  /** Takes the server's view of a conversation as the truth. */
-  applyServer(info: ConversationInfo): ConversationInfo {
+  /**
+   * Takes the server's view of a conversation as the truth. A list or catch-up answer may be older than a message that
+   * arrived meanwhile, which then stays the last one; a live `conversationChanged` (`live`) is the server's latest word,
+   * deletes for me included.
+   */
+  applyServer(info: ConversationInfo, live = false): ConversationInfo {
     const key = conversationKey(info.conversation);
     const entry: Entry = {
       info: { ...info, mentions: [...(info.mentions ?? [])] },
@@ -47,7 +51,7 @@ export class ConversationStore {
       counted: new Set(),
     };
     const old = this.entries.get(key);
-    if (old?.info.lastMessage && (old.info.lastMessage.orderKey ?? -1) > (info.lastMessage?.orderKey ?? -1)) {
+    if (!live && old?.info.lastMessage && (old.info.lastMessage.orderKey ?? -1) > (info.lastMessage?.orderKey ?? -1)) {
       // a message newer than the server's answer arrived meanwhile: keep it as the last one
       entry.info.lastMessage = old.info.lastMessage;
       entry.info.updatedAt = Math.max(entry.info.updatedAt, old.info.updatedAt);
@@ -127,6 +131,52 @@ export class ConversationStore {
       changed = true;
     }
     return changed ? entry.info : undefined;
+  }
+
+  /** A message deleted for me: out of the last message, unread count and mentions here. */
+  onDeleted(conversation: Conversation, messageId: string): ConversationInfo | undefined {
+    const entry = this.entries.get(conversationKey(conversation));
+    if (!entry) {
+      return undefined;
+    }
+    let changed = false;
+    if (entry.info.lastMessage?.messageId === messageId) {
+      entry.info.lastMessage = undefined; // the one before it comes with the server's conversationChanged
+      changed = true;
+    }
+    if (entry.counted.delete(messageId)) {
+      entry.info.unreadCount = Math.max(0, entry.info.unreadCount - 1);
+      changed = true;
+    }
+    const mentions = entry.info.mentions.filter((m) => m.messageId !== messageId);
+    if (mentions.length !== entry.info.mentions.length) {
+      entry.info.mentions = mentions;
+      changed = true;
+    }
+    return changed ? entry.info : undefined;
+  }
+
+  /** The conversation cleared for me: no last message, nothing unread. */
+  onCleared(conversation: Conversation): ConversationInfo {
+    const entry = this.entry(conversation);
+    // what was there is gone for good: only messages after it count again
+    entry.serverCovered = Math.max(entry.serverCovered, entry.info.lastMessage?.orderKey ?? -1);
+    entry.info.lastMessage = undefined;
+    entry.info.unreadCount = 0;
+    entry.info.mentions = [];
+    entry.counted.clear();
+    return entry.info;
+  }
+
+  /** The conversation removed from my list; returns it marked `removed`, or undefined when it was not listed. */
+  onRemoved(conversation: Conversation): ConversationInfo | undefined {
+    const key = conversationKey(conversation);
+    const entry = this.entries.get(key);
+    if (!entry) {
+      return undefined;
+    }
+    this.entries.delete(key);
+    return { ...entry.info, unreadCount: 0, mentions: [], removed: true };
   }
 
   remove(conversation: Conversation): void {

@@ -157,6 +157,8 @@ export interface ConversationInfo {
   unreadCount: number;
   mentions: MentionInfo[];
   updatedAt: number;
+  /** Set on a `conversationChanged` when the user removed it from their list (here or on another device). */
+  removed?: boolean;
 }
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
@@ -255,9 +257,13 @@ export interface IMEvents {
   broadcastMessageReceived: { message: Message };
   messageRevoked: RevokeInfo;
   messageReceiptChanged: ReceiptInfo;
-  /** Conversations whose last message, unread count or mentions changed (derived client-side on a v1 server). */
+  /**
+   * Conversations whose last message, unread count or mentions changed: a v1.1 server pushes them (new messages, reads
+   * and deletes on any of the user's devices, recalls); derived client-side on a v1 server. `removed: true` when the user
+   * removed it from their list.
+   */
   conversationChanged: { infoList: ConversationInfo[] };
-  /** The sum of unread counts changed (ZIM: conversationTotalUnreadMessageCountUpdated). */
+  /** The unread total changed (ZIM: conversationTotalUnreadMessageCountUpdated); a v1.1 server's figure once it sent one. */
   totalUnreadChanged: { totalUnreadCount: number };
   /** Catch-up after login or a reconnect: `syncing`, then `synced` (or `failed`). */
   conversationSyncStateChanged: { state: ConversationSyncState };

@@ -38,6 +38,9 @@ function harness(overrides: Partial<IMClientConfig> = {}, tokenTtlMs = 3_600_000
     if (method === 'POST' && url.pathname.endsWith('/read')) {
       return { body: { orderKey: 1 } };
     }
+    if (method === 'DELETE' && url.pathname.startsWith('/v1/conversations/')) {
+      return { status: 204 };
+    }
     return undefined;
   });
   const client = IMClient.create({
@@ -441,5 +444,67 @@ describe('IMClient receiving', () => {
     const presence = await other.client.getPresence(['bob', 'carol']);
     assert.deepEqual(presence, [{ userId: 'bob', state: 'online' }, { userId: 'carol', state: 'online' }]);
     assert.equal(calls.find((c) => c.url.pathname === '/v1/presence')?.url.searchParams.get('userIds'), 'bob,carol');
+  });
+
+  it('deletes for me: a message, a clear, a removal — each a DELETE, reflected in the list and the total', async () => {
+    const h = harness();
+    h.conversations.push({ conversation: { type: 'peer', id: 'bob' }, lastMessage: { type: 'text', messageId: 'id5', orderKey: 5, sender: { id: 'bob' } }, unreadCount: 0, mentions: [], updatedAt: 1 });
+    h.conversations.push({ conversation: { type: 'peer', id: 'carol' }, lastMessage: { type: 'text', messageId: 'id3', orderKey: 3, sender: { id: 'carol' } }, unreadCount: 0, mentions: [], updatedAt: 1 });
+    await loggedIn(h);
+    await h.clock.advance(10);
+    const changes: string[] = [];
+    const totals: number[] = [];
+    h.client.on('conversationChanged', (e) =>
+      changes.push(`${e.infoList[0]!.conversation.id}:${e.infoList[0]!.unreadCount}:${e.infoList[0]!.lastMessage?.messageId ?? '-'}${e.infoList[0]!.removed ? ':removed' : ''}`),
+    );
+    h.client.on('totalUnreadChanged', (e) => totals.push(e.totalUnreadCount));
+    incoming(h.server.last, 'bob', 6, 5);
+    incoming(h.server.last, 'bob', 7, 6);
+    incoming(h.server.last, 'carol', 4, 3);
+    await h.clock.advance(10);
+    assert.equal(h.client.getTotalUnreadCount(), 3);
+    changes.length = 0;
+    totals.length = 0;
+
+    await h.client.deleteMessage({ type: 'peer', id: 'bob' }, 'id7');
+    await h.client.clearConversation({ type: 'peer', id: 'carol' });
+    await h.client.deleteConversation({ type: 'peer', id: 'bob' });
+
+    const deletes = h.calls.filter((c) => c.method === 'DELETE').map((c) => c.url.pathname);
+    assert.deepEqual(deletes, [
+      '/v1/conversations/peer/bob/messages/id7',
+      '/v1/conversations/peer/carol/messages',
+      '/v1/conversations/peer/bob',
+    ]);
+    assert.deepEqual(changes, ['bob:1:-', 'carol:0:-', 'bob:0:-:removed']);
+    assert.deepEqual(totals, [2, 1, 0]);
+    assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' }), undefined);
+    assert.equal(h.client.getTotalUnreadCount(), 0);
+  });
+
+  it('takes a v1.1 server\'s conversationChanged after a delete, removal and totalUnreadChanged as they come, once each', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const changes: string[] = [];
+    const totals: number[] = [];
+    h.client.on('conversationChanged', (e) =>
+      changes.push(`${e.infoList[0]!.unreadCount}:${e.infoList[0]!.lastMessage?.messageId ?? '-'}${e.infoList[0]!.removed ? ':removed' : ''}`),
+    );
+    h.client.on('totalUnreadChanged', (e) => totals.push(e.totalUnreadCount));
+    const bob = { type: 'peer', id: 'bob' };
+    const message = (orderKey: number) => ({ type: 'text', text: `t${orderKey}`, messageId: `id${orderKey}`, orderKey, sender: { id: 'bob' }, timestamp: orderKey });
+    h.server.last.push({ op: 'session', sessionId: 's', userId: 'alice', serverTime: 1 });
+    h.server.last.push({ op: 'conversationChanged', conversation: bob, lastMessage: message(2), unreadCount: 2, mentions: [], updatedAt: 2 });
+    h.server.last.push({ op: 'totalUnreadChanged', totalUnreadCount: 9 });
+    // another device deleted message 2 for this user: the server's older last message is the truth now
+    h.server.last.push({ op: 'conversationChanged', conversation: bob, lastMessage: message(1), unreadCount: 1, mentions: [], updatedAt: 2 });
+    h.server.last.push({ op: 'totalUnreadChanged', totalUnreadCount: 8 });
+    h.server.last.push({ op: 'totalUnreadChanged', totalUnreadCount: 8 });
+    h.server.last.push({ op: 'conversationChanged', conversation: bob, unreadCount: 0, mentions: [], updatedAt: 2, removed: true });
+    await h.clock.advance(10);
+    assert.deepEqual(changes, ['2:id2', '1:id1', '0:id1:removed']);
+    assert.deepEqual(totals, [9, 8]);
+    assert.equal(h.client.getTotalUnreadCount(), 8, 'the server total covers conversations this client has not listed');
+    assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' }), undefined);
   });
 });

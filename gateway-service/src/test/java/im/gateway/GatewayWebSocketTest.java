@@ -27,6 +27,7 @@ import io.restassured.RestAssured;
 
 import im.protocol.ClientFrame;
 import im.protocol.CloseCode;
+import im.protocol.ConversationChanged;
 import im.protocol.ConversationType;
 import im.protocol.Delivery;
 import im.protocol.Envelope;
@@ -299,6 +300,64 @@ class GatewayWebSocketTest {
             assertThat(frame.get("conversation").get("id").asText()).isEqualTo("alice");
             assertThat(carolWs.messages()).isEmpty();
         }
+    }
+
+    @Test
+    void conversationChangedDeliveries_reachEverySessionOfTheUser_withTheTotal_andBrokenOnesAreDeadLettered() {
+        String bob = uniqueUser("bob");
+        String key = "peer/alice," + bob;
+        Message last = new Message(MessageIds.next(System.currentTimeMillis()), "c", 7L, null, new Sender("alice", null),
+                System.currentTimeMillis(), Priority.LOW, null, null, MessageContent.text("newest"));
+        ConversationChanged.Mention mention = new ConversationChanged.Mention(last.messageId(), 7, "alice", true);
+        String valid = JsonCodec.encode(new Delivery(1, "gw-test", key, List.of(bob), null, null, null, null, null, null,
+                new Delivery.ConversationState(last, 42L, 3, List.of(mention), 11L)));
+        try (WsClient phone = connect(bob);
+                WsClient laptop = connect(bob);
+                TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
+            ready(phone);
+            ready(laptop);
+            untilTrue(() -> TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test", valid)),
+                    () -> phone.frames().stream().anyMatch(f -> "totalUnreadChanged".equals(WsClient.text(f, "op"))));
+            for (WsClient ws : List.of(phone, laptop)) {
+                JsonNode changed = ws.awaitOp("conversationChanged");
+                assertThat(changed.at("/conversation/id").asText()).isEqualTo("alice");
+                assertThat(changed.at("/conversation/type").asText()).isEqualTo("peer");
+                assertThat(changed.at("/lastMessage/text").asText()).isEqualTo("newest");
+                assertThat(changed.get("unreadCount").asInt()).isEqualTo(3);
+                assertThat(changed.at("/mentions/0/messageId").asText()).isEqualTo(last.messageId());
+                assertThat(changed.get("updatedAt").asLong()).isEqualTo(42L);
+                assertThat(changed.has("removed")).isFalse();
+                assertThat(ws.awaitOp("totalUnreadChanged").get("totalUnreadCount").asInt()).isEqualTo(11);
+            }
+
+            List<String> poison = List.of(valid.replace("\"newest\"", "\"a\\u0000\""),
+                    valid.replace("[\"" + bob + "\"]", "[\"" + bob + "\",\"carol\"]"),
+                    valid.replace("\"unreadCount\":3", "\"unreadCount\":-3"),
+                    valid.replace("\"mentions\":[{", "\"mentions\":[null,{"));
+            List<Long> offsets = new ArrayList<>();
+            for (String value : poison) {
+                offsets.add(TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test", value)).offset());
+            }
+            TopicProbe.produce(kafka(), new ProducerRecord<>(Topics.DELIVERIES, 5, "gw-test", JsonCodec.encode(new Delivery(1,
+                    "gw-test", key, List.of(bob), null, null, null, null, null, null,
+                    new Delivery.ConversationState(null, 43L, 0, List.of(), null, true)))));
+            JsonNode removed = phone.awaitFrame(f -> f.path("removed").asBoolean());
+            assertThat(removed.has("lastMessage")).isFalse();
+            for (long offset : offsets) {
+                dlq.await(r -> String.valueOf(offset).equals(headerOf(r, RecordHeaders.ORIGIN_OFFSET))
+                        && Topics.DELIVERIES.equals(headerOf(r, RecordHeaders.ORIGIN_TOPIC)));
+            }
+            assertThat(phone.frames().stream().filter(f -> "conversationChanged".equals(WsClient.text(f, "op"))))
+                    .as("the valid one and the removal, nothing of the broken ones")
+                    .allMatch(f -> f.path("removed").asBoolean() || (f.get("unreadCount").asInt() == 3
+                            && f.at("/lastMessage/text").asText().equals("newest") && f.get("mentions").size() == 1));
+        }
+    }
+
+    private static String headerOf(ConsumerRecord<String, String> record, String name) {
+        return record.headers().lastHeader(name) == null
+                ? null
+                : new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -128,7 +128,7 @@ class HistoryFuzzTest {
         String method = "GET";
         String target;
         byte[] body = null;
-        switch (f.nextInt(9)) {
+        switch (f.nextInt(10)) {
             case 0 -> target = "/v1/conversations" + (f.chance(0.3)
                     ? "?cursor=" + Fuzz.cap(Fuzz.percentEncode(f.pick(System.currentTimeMillis() + ":peer/" + alice + "," + bob,
                             "12:", ":", "x:y", "-1:" + f.nastyString(), String.valueOf(Long.MAX_VALUE) + ":z")), 800)
@@ -160,6 +160,12 @@ class HistoryFuzzTest {
                             "\\", "a:*", "fuzz | hello", "<->", f.nastyString(), "x".repeat(f.between(199, 202))), 210))
                             + (f.chance(0.3) ? "&limit=" + f.between(-2, 200) : "")
                     : f.query("q", "limit"));
+            case 8 -> {
+                // deletes for me (v1.1): one message by a hostile or unknown id, a clear, a removal
+                method = "DELETE";
+                target = f.pick(conversation + "/messages/" + f.segment(f.chance(0.5) ? f.idLike() : f.nastyString()),
+                        conversation + "/messages", conversation);
+            }
             default -> {
                 method = f.pick("PUT", "DELETE", "PATCH", "GET", "POST");
                 target = f.pick("/v1/conversations/" + f.segment(type), conversation, conversation + "/read/x",

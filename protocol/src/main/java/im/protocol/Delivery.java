@@ -17,6 +17,8 @@ import java.util.List;
  * @param receipt a receipt, pushed as a {@code receipt} frame
  * @param replay true for a message routed again because a recipient's session appeared after routing first looked: the
  *            gateway pushes it only to sessions that have not had it
+ * @param conversationChanged what the one user named in {@code userIds} now sees of the conversation (v1.1), pushed to all
+ *            of that user's sessions as a {@code conversationChanged} frame (and {@code totalUnreadChanged})
  */
 public record Delivery(
         int v,
@@ -28,7 +30,14 @@ public record Delivery(
         Message message,
         Revoked revoked,
         Receipt receipt,
-        Boolean replay) {
+        Boolean replay,
+        ConversationState conversationChanged) {
+
+    /** A delivery without a conversation change. */
+    public Delivery(int v, String nodeId, String conversationKey, List<String> userIds, String roomId, String excludeSessionId,
+            Message message, Revoked revoked, Receipt receipt, Boolean replay) {
+        this(v, nodeId, conversationKey, userIds, roomId, excludeSessionId, message, revoked, receipt, replay, null);
+    }
 
     /** A delivery that is not a replay. */
     public Delivery(int v, String nodeId, String conversationKey, List<String> userIds, String roomId, String excludeSessionId,
@@ -58,4 +67,24 @@ public record Delivery(
      * @param kind delivered or read
      */
     public record Receipt(long orderKey, String userId, String kind) {}
+
+    /**
+     * A user's view of a conversation that changed (v1.1).
+     *
+     * @param lastMessage the newest message the user sees; null when none
+     * @param updatedAt the conversation's last activity
+     * @param unreadCount the user's unread messages in it
+     * @param mentions the user's pending mentions in it
+     * @param totalUnreadCount the user's unread total, when it changed; null otherwise
+     * @param removed true when the user removed the conversation from their list
+     */
+    public record ConversationState(Message lastMessage, long updatedAt, long unreadCount,
+            List<ConversationChanged.Mention> mentions, Long totalUnreadCount, Boolean removed) {
+
+        /** The state of a conversation still on the user's list. */
+        public ConversationState(Message lastMessage, long updatedAt, long unreadCount,
+                List<ConversationChanged.Mention> mentions, Long totalUnreadCount) {
+            this(lastMessage, updatedAt, unreadCount, mentions, totalUnreadCount, null);
+        }
+    }
 }

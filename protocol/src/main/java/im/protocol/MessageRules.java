@@ -134,8 +134,39 @@ public final class MessageRules {
             if (!Action.DELIVERED.equals(action.kind()) && !Action.READ.equals(action.kind())) {
                 throw invalid("receipt kind is delivered or read");
             }
+        } else if (action.isConversationChanged()) {
+            checkConversationChanged(action.changed());
         } else {
             throw invalid("unknown action " + action.type());
+        }
+    }
+
+    /** Checks the users, counts and mentions of a {@code conversationChanged} action. */
+    private static void checkConversationChanged(ConversationChanged changed) {
+        if (changed == null || changed.users() == null || changed.users().isEmpty()
+                || changed.users().size() > ConversationChanged.MAX_USERS) {
+            throw invalid("conversationChanged needs 1-" + ConversationChanged.MAX_USERS + " users");
+        }
+        for (ConversationChanged.UserState user : changed.users()) {
+            if (user == null) {
+                throw invalid("null inside conversationChanged users");
+            }
+            Ids.requireId(user.userId(), "conversationChanged user");
+            if (user.unreadCount() < 0 || (user.totalUnreadCount() != null && user.totalUnreadCount() < 0)) {
+                throw invalid("unread counts are never negative");
+            }
+            if (user.mentions() != null) {
+                if (user.mentions().size() > ConversationChanged.MAX_MENTIONS) {
+                    throw invalid("at most " + ConversationChanged.MAX_MENTIONS + " mentions per user");
+                }
+                for (ConversationChanged.Mention mention : user.mentions()) {
+                    if (mention == null) {
+                        throw invalid("null inside conversationChanged mentions");
+                    }
+                    requireMessageId(mention.messageId());
+                    Ids.requireId(mention.senderId(), "mention sender");
+                }
+            }
         }
     }
 

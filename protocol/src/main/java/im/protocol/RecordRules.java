@@ -102,9 +102,12 @@ public final class RecordRules {
             Ids.requireId(delivery.roomId(), "room");
         }
         int payloads = (delivery.message() != null ? 1 : 0) + (delivery.revoked() != null ? 1 : 0)
-                + (delivery.receipt() != null ? 1 : 0);
+                + (delivery.receipt() != null ? 1 : 0) + (delivery.conversationChanged() != null ? 1 : 0);
         if (payloads != 1) {
-            throw invalid("a delivery carries one of message, revoked or receipt");
+            throw invalid("a delivery carries one of message, revoked, receipt or conversationChanged");
+        }
+        if (delivery.conversationChanged() != null && (delivery.userIds() == null || delivery.userIds().size() != 1)) {
+            throw invalid("a conversationChanged delivery names its one user");
         }
         if (delivery.message() != null && (delivery.message().content() == null
                 || delivery.message().content().type() == null)) {

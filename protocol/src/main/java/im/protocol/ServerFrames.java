@@ -167,6 +167,41 @@ public final class ServerFrames {
         }
     }
 
+    /**
+     * A conversation changed for this user (v1.1, ZIM conversationChanged): a stored message arrived, another of the user's
+     * devices read or cleared it, or a message in it was recalled or deleted for the user.
+     *
+     * @param op always {@code conversationChanged}
+     * @param conversation the conversation as the user names it
+     * @param lastMessage the newest message the user sees; absent when none
+     * @param unreadCount the user's unread messages in it
+     * @param mentions the user's pending mentions in it
+     * @param updatedAt the conversation's last activity
+     * @param removed true when the user removed it from their list (on another device): drop it until it changes again
+     */
+    public record ConversationChangedFrame(String op, ConversationRef conversation, Message lastMessage, long unreadCount,
+            List<ConversationChanged.Mention> mentions, long updatedAt, Boolean removed) {
+
+        public static ConversationChangedFrame of(ConversationRef conversation, Delivery.ConversationState state) {
+            return new ConversationChangedFrame("conversationChanged", conversation, state.lastMessage(), state.unreadCount(),
+                    state.mentions() == null ? List.of() : state.mentions(), state.updatedAt(),
+                    Boolean.TRUE.equals(state.removed()) ? Boolean.TRUE : null);
+        }
+    }
+
+    /**
+     * The user's unread total over all conversations changed (v1.1, ZIM conversationTotalUnreadMessageCountUpdated).
+     *
+     * @param op always {@code totalUnreadChanged}
+     * @param totalUnreadCount the new total
+     */
+    public record TotalUnreadChanged(String op, long totalUnreadCount) {
+
+        public static TotalUnreadChanged of(long totalUnreadCount) {
+            return new TotalUnreadChanged("totalUnreadChanged", totalUnreadCount);
+        }
+    }
+
     /** Reasons given in {@link Closing}. */
     public static final String TOKEN_EXPIRED = "TOKEN_EXPIRED";
     public static final String SLOW_CONSUMER = "SLOW_CONSUMER";

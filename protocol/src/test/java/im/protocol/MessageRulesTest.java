@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
@@ -80,5 +81,26 @@ class MessageRulesTest {
         Envelope wrongVersion = new Envelope(2, "m", "c", good.conversationKey(), good.to(), good.sender(), 1L, null, null,
                 null, null, null, good.message());
         assertThatThrownBy(() -> MessageRules.checkEnvelope(wrongVersion)).hasMessageContaining("version");
+    }
+
+    @Test
+    void conversationChanged_refusesNoUsers_badIds_negativeCounts_nullsAndTooManyMentions() {
+        ConversationChanged.Mention mention = new ConversationChanged.Mention("m-1", 3, "alice", false);
+        ConversationChanged.UserState good = new ConversationChanged.UserState("bob", 2, List.of(mention), 5L);
+        assertThat(codeOf(() -> MessageRules.checkAction(Action.conversationChanged(
+                new ConversationChanged(null, 1L, List.of(good))), null))).isNull();
+        for (ConversationChanged changed : Arrays.asList(null, new ConversationChanged(null, 1L, List.of()),
+                new ConversationChanged(null, 1L, Arrays.asList((ConversationChanged.UserState) null)),
+                new ConversationChanged(null, 1L, List.of(new ConversationChanged.UserState("b b", 0, null, null))),
+                new ConversationChanged(null, 1L, List.of(new ConversationChanged.UserState("bob", -1, null, null))),
+                new ConversationChanged(null, 1L, List.of(new ConversationChanged.UserState("bob", 0, null, -2L))),
+                new ConversationChanged(null, 1L, List.of(new ConversationChanged.UserState("bob", 0,
+                        Collections.nCopies(ConversationChanged.MAX_MENTIONS + 1, mention), null))),
+                new ConversationChanged(null, 1L, List.of(new ConversationChanged.UserState("bob", 0,
+                        Arrays.asList((ConversationChanged.Mention) null), null))),
+                new ConversationChanged(null, 1L, Collections.nCopies(ConversationChanged.MAX_USERS + 1, good)))) {
+            assertThat(codeOf(() -> MessageRules.checkAction(Action.conversationChanged(changed), null)))
+                    .isEqualTo(ErrorCode.INVALID_REQUEST);
+        }
     }
 }

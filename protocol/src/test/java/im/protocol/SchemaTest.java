@@ -49,6 +49,28 @@ class SchemaTest {
     }
 
     @Test
+    void conversationChangedActionsAndDeliveries_matchTheirSchemas() {
+        Envelope message = Samples.envelope("alice", "bob");
+        ConversationChanged.Mention mention = new ConversationChanged.Mention("m-1", 3, "alice", true);
+        Envelope changed = new Envelope(1, message.messageId(), null, message.conversationKey(), message.to(),
+                message.sender(), message.timestamp(), null, null, null, null, null, null,
+                Action.conversationChanged(new ConversationChanged(Samples.message(), 5L, List.of(
+                        new ConversationChanged.UserState("alice", 0, List.of(), null),
+                        new ConversationChanged.UserState("bob", 2, List.of(mention), 7L)))));
+        Delivery delivery = new Delivery(1, "gw-1", "peer/alice,bob", List.of("bob"), null, null, null, null, null, null,
+                new Delivery.ConversationState(Samples.message(), 5L, 2, List.of(mention), 7L));
+        Delivery cleared = new Delivery(1, "gw-1", "peer/alice,bob", List.of("bob"), null, null, null, null, null, null,
+                new Delivery.ConversationState(null, 5L, 0, List.of(), null));
+
+        assertThat(validate("message-envelope.v1.json", changed)).isEmpty();
+        assertThat(validate("delivery.v1.json", delivery)).isEmpty();
+        assertThat(validate("delivery.v1.json", cleared)).isEmpty();
+        ObjectNode noUsers = (ObjectNode) JsonCodec.tree(JsonCodec.encode(changed));
+        ((ObjectNode) noUsers.get("action").get("changed")).putArray("users");
+        assertThat(validate("message-envelope.v1.json", noUsers)).isNotEmpty();
+    }
+
+    @Test
     void envelopeSchema_wantsExactlyOneOfMessageAndAction_andWhatTheActionNeeds() {
         ObjectNode both = (ObjectNode) JsonCodec.tree(JsonCodec.encode(Samples.envelope("alice", "bob")));
         both.putObject("action").put("type", "revoke").put("messageId", "m-1");

@@ -25,6 +25,7 @@ import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 
 import im.protocol.Action;
+import im.protocol.ConversationChanged;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
@@ -586,6 +587,50 @@ class RoutingTest {
             assertThat(receipts).extracting(d -> d.receipt().userId()).as("bob and carol, bob's second read adds nothing")
                     .containsExactly(bob, carol);
             assertThat(receipts).allSatisfy(d -> assertThat(d.userIds()).containsExactly(alice));
+        }
+    }
+
+    @Test
+    void conversationChanged_reachesEveryNodeOfEachNamedUser_withThatUsersOwnState() {
+        Node nodeA = Node.fresh("n-cc-a", 14);
+        Node nodeB = Node.fresh("n-cc-b", 15);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(nodeA, alice, bob);
+        connect(nodeB, bob);
+        ConversationRef toBob = new ConversationRef(ConversationType.PEER, bob);
+        ConversationChanged.Mention mention = new ConversationChanged.Mention("m-1", 3, alice, false);
+        long now = System.currentTimeMillis();
+        Envelope changed = new Envelope(1, MessageIds.next(now), null, ConversationKey.of(alice, toBob).value(), toBob,
+                new Sender(alice, null), now, null, null, null, null, null, null,
+                Action.conversationChanged(new ConversationChanged(null, now, List.of(
+                        new ConversationChanged.UserState(alice, 0, List.of(), null),
+                        new ConversationChanged.UserState(bob, 2, List.of(mention), 9L)))));
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            produce(Topics.MESSAGES_RELIABLE, changed);
+            Envelope marker = text(alice, ConversationType.PEER, bob, "after the change");
+            produce(Topics.MESSAGES_RELIABLE, marker);
+            awaitDelivery(deliveries, marker, nodeA);
+            awaitDelivery(deliveries, marker, nodeB);
+
+            List<ConsumerRecord<String, String>> records = deliveries.drain().stream()
+                    .filter(r -> r.value().contains("\"conversationChanged\"")
+                            && r.value().contains(changed.conversationKey()))
+                    .toList();
+            assertThat(records).extracting(r -> r.key() + "/" + JsonCodec.decode(r.value(), Delivery.class).userIds())
+                    .containsExactlyInAnyOrder(nodeA.id() + "/[" + alice + "]", nodeA.id() + "/[" + bob + "]",
+                            nodeB.id() + "/[" + bob + "]");
+            assertThat(records).allSatisfy(r -> assertThat(r.partition()).isEqualTo(r.key().equals(nodeA.id())
+                    ? nodeA.slot()
+                    : nodeB.slot()));
+            List<Delivery> bobs = records.stream().map(r -> JsonCodec.decode(r.value(), Delivery.class))
+                    .filter(d -> d.userIds().contains(bob)).toList();
+            assertThat(bobs).hasSize(2).allSatisfy(d -> {
+                assertThat(d.conversationChanged().unreadCount()).isEqualTo(2);
+                assertThat(d.conversationChanged().mentions()).containsExactly(mention);
+                assertThat(d.conversationChanged().totalUnreadCount()).isEqualTo(9L);
+                assertThat(d.message()).isNull();
+            });
         }
     }
 

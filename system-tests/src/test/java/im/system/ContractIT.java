@@ -149,6 +149,8 @@ class ContractIT {
                     && reliable.stream().filter(v -> "receipt".equals(v.at("/action/type").asText())).count() >= 2
                     && deliveries.stream().anyMatch(v -> revokedMessageId.equals(v.at("/revoked/messageId").asText()))
                     && deliveries.stream().anyMatch(v -> v.has("receipt"))
+                    && reliable.stream().anyMatch(v -> "conversationChanged".equals(v.at("/action/type").asText()))
+                    && deliveries.stream().anyMatch(v -> v.has("conversationChanged"))
                     && values(records, Topics.MEMBERSHIP).stream().anyMatch(v -> groupId.equals(v.path("groupId").asText()))
                     && values(records, Topics.MEDIA).stream().anyMatch(v -> mediaId.equals(v.path("mediaId").asText()))
                     && values(records, Topics.BROADCAST).stream()

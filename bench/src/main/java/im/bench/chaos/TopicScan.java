@@ -53,7 +53,7 @@ final class TopicScan {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     try {
                         JsonNode envelope = json.readTree(record.value());
-                        if (envelope.path("sender").path("id").asText("").startsWith(senderPrefix)) {
+                        if (!envelope.has("action") && envelope.path("sender").path("id").asText("").startsWith(senderPrefix)) {
                             counts.merge(envelope.path("clientMsgId").asText("?"), 1, Integer::sum);
                         }
                     } catch (Exception e) {

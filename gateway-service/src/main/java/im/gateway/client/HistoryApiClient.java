@@ -1,6 +1,7 @@
 package im.gateway.client;
 
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.Encoded;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -40,4 +41,10 @@ public interface HistoryApiClient {
     @Consumes(MediaType.APPLICATION_JSON)
     Uni<Response> post(@PathParam("path") @Encoded String path, @RestQuery MultivaluedMap<String, String> query,
             @HeaderParam("Authorization") String authorization, String body);
+
+    /** {@code DELETE /v1/{path}?{query}} (deletes for me); {@code path} is already encoded. */
+    @DELETE
+    @Path("/{path}")
+    Uni<Response> delete(@PathParam("path") @Encoded String path, @RestQuery MultivaluedMap<String, String> query,
+            @HeaderParam("Authorization") String authorization);
 }

@@ -189,6 +189,12 @@ public class Deliveries {
             if (delivery.message() != null) {
                 session.outbox().queueMessage(view, delivery.message());
                 flushes.add(session);
+            } else if (delivery.conversationChanged() != null) {
+                // every session of the user, the one that caused it too (another device's read, clear or delete)
+                session.reply(ServerFrames.ConversationChangedFrame.of(view, delivery.conversationChanged()));
+                if (delivery.conversationChanged().totalUnreadCount() != null) {
+                    session.reply(ServerFrames.TotalUnreadChanged.of(delivery.conversationChanged().totalUnreadCount()));
+                }
             } else if (delivery.revoked() != null) {
                 session.reply(ServerFrames.Revoked.of(view, delivery.revoked().messageId(), delivery.revoked().by()));
             } else {

@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import im.gateway.session.Outbox;
 import im.protocol.ConversationKey;
@@ -43,9 +45,11 @@ final class DeliveryReader {
      * @param revoked a recall, or null
      * @param receipt a receipt, or null
      * @param replay whether the message is routed again for sessions that appeared after it was first routed
+     * @param conversationChanged what the one user named now sees of the conversation (v1.1), or null
      */
     record Parsed(String nodeId, ConversationKey key, List<String> userIds, String roomId, String excludeSessionId,
-            String messageId, Outbox.Encoded message, Delivery.Revoked revoked, Delivery.Receipt receipt, boolean replay) {}
+            String messageId, Outbox.Encoded message, Delivery.Revoked revoked, Delivery.Receipt receipt, boolean replay,
+            Delivery.ConversationState conversationChanged) {}
 
     private DeliveryReader() {
     }
@@ -69,6 +73,7 @@ final class DeliveryReader {
             Delivery.Revoked revoked = null;
             Delivery.Receipt receipt = null;
             boolean replay = false;
+            Delivery.ConversationState changed = null;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken token = parser.nextToken();
@@ -85,6 +90,7 @@ final class DeliveryReader {
                     case "revoked" -> revoked = parser.readValueAs(Delivery.Revoked.class);
                     case "receipt" -> receipt = parser.readValueAs(Delivery.Receipt.class);
                     case "replay" -> replay = token == JsonToken.VALUE_TRUE;
+                    case "conversationChanged" -> changed = conversationState(parser);
                     case "message" -> {
                         if (token != JsonToken.START_OBJECT) {
                             throw invalid("message is an object");
@@ -123,17 +129,56 @@ final class DeliveryReader {
             if (roomId != null) {
                 Ids.requireId(roomId, "room");
             }
-            if ((message != null ? 1 : 0) + (revoked != null ? 1 : 0) + (receipt != null ? 1 : 0) != 1) {
-                throw invalid("a delivery carries one of message, revoked or receipt");
+            if ((message != null ? 1 : 0) + (revoked != null ? 1 : 0) + (receipt != null ? 1 : 0)
+                    + (changed != null ? 1 : 0) != 1) {
+                throw invalid("a delivery carries one of message, revoked, receipt or conversationChanged");
+            }
+            if (changed != null && (userIds == null || userIds.size() != 1)) {
+                throw invalid("a conversationChanged delivery names its one user");
             }
             if (message != null && !Ids.isValid(messageId, Limits.MESSAGE_ID_MAX)) {
                 throw invalid("a delivered message needs its messageId");
             }
             return new Parsed(nodeId, key, userIds, roomId, exclude, messageId, message, revoked, receipt,
-                    replay && message != null);
+                    replay && message != null, changed);
         } catch (IOException e) {
             throw invalid("malformed delivery: " + e.getMessage());
         }
+    }
+
+    /** A conversation's state for one user: decoded (it is rare next to messages), its strings held to the text rule. */
+    private static Delivery.ConversationState conversationState(JsonParser parser) throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            throw invalid("conversationChanged is an object");
+        }
+        JsonNode tree = parser.readValueAsTree();
+        checkStrings(tree);
+        try {
+            Delivery.ConversationState state = JsonCodec.mapper().treeToValue(tree, Delivery.ConversationState.class);
+            if (state.unreadCount() < 0 || (state.mentions() != null && state.mentions().contains(null))) {
+                throw invalid("conversationChanged: a negative count or a null mention");
+            }
+            return state;
+        } catch (IllegalArgumentException | JsonProcessingException e) {
+            throw invalid("malformed conversationChanged: " + e.getMessage());
+        }
+    }
+
+    private static void checkStrings(JsonNode node) {
+        if (node.isTextual()) {
+            String problem = Text.problem(node.textValue());
+            if (problem != null) {
+                throw invalid("conversationChanged: " + problem);
+            }
+        }
+        for (JsonNode child : node) {
+            checkStrings(child);
+        }
+        node.fieldNames().forEachRemaining(name -> {
+            if (Text.problem(name) != null) {
+                throw invalid("conversationChanged: a broken field name");
+            }
+        });
     }
 
     private static Outbox.Encoded encoded(byte[] value, int start, int end, String type, String priority) {

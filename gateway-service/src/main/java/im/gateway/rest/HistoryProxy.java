@@ -1,6 +1,7 @@
 package im.gateway.rest;
 
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -46,6 +47,12 @@ public class HistoryProxy {
     @Path("/conversations/{rest: .+}")
     public Uni<Response> post(String body) {
         return forward("POST", body);
+    }
+
+    @DELETE
+    @Path("/conversations/{rest: .+}")
+    public Uni<Response> delete() {
+        return forward("DELETE", null);
     }
 
     @GET

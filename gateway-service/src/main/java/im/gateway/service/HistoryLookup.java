@@ -97,11 +97,16 @@ public class HistoryLookup {
     @Fallback(fallbackMethod = "forwardUnavailable")
     public Uni<Response> forward(String method, String path, MultivaluedMap<String, String> query, String authorization,
             String body) {
-        Uni<Response> answer = "POST".equals(method)
-                ? api.post(path, query, authorization, body == null ? "" : body)
-                : api.get(path, query, authorization);
+        Uni<Response> answer = switch (method) {
+            case "POST" -> api.post(path, query, authorization, body == null ? "" : body);
+            case "DELETE" -> api.delete(path, query, authorization);
+            default -> api.get(path, query, authorization);
+        };
         return answer.map(received -> {
             try {
+                if (received.getStatus() == Response.Status.NO_CONTENT.getStatusCode()) {
+                    return Response.noContent().build();
+                }
                 return Response.status(received.getStatus()).entity(received.readEntity(String.class))
                         .type("application/json").build();
             } finally {

@@ -115,6 +115,17 @@ class HistoryLookupTest {
     }
 
     @Test
+    void passThrough_forwardsDeletesForMe_withHistorysNoContentOrError() {
+        given().urlEncodingEnabled(false).header("Authorization", "Bearer t1")
+                .delete("/v1/conversations/peer/bob%20b/messages/m1").then().statusCode(204);
+        given().header("Authorization", "Bearer t1").delete("/v1/conversations/group/g1/messages").then().statusCode(204);
+        given().header("Authorization", "Bearer t1").delete("/v1/conversations/group/g1").then().statusCode(204);
+        given().header("Authorization", "Bearer t1").delete("/v1/conversations/peer/bob/messages/gone").then()
+                .statusCode(404).body("error.code", equalTo("NOT_FOUND"));
+        given().delete("/v1/conversations/forbidden").then().statusCode(403).body("error.code", equalTo("FORBIDDEN"));
+    }
+
+    @Test
     void passThrough_answersUnavailable_whenHistoryDropsTheConnection() {
         given().get("/v1/search?q=drop").then().statusCode(503).body("error.code", equalTo("UNAVAILABLE"));
     }

@@ -56,6 +56,10 @@ public class HistoryOrigin implements QuarkusTestResourceLifecycleManager {
                 answer(request, 200, new JsonObject().put("groupId", "g"));
             } else if (path.contains("forbidden")) {
                 answer(request, 403, error("FORBIDDEN"));
+            } else if (request.method().name().equals("DELETE") && path.endsWith("/gone")) {
+                answer(request, 404, error("NOT_FOUND"));
+            } else if (request.method().name().equals("DELETE")) {
+                request.response().setStatusCode(204).end();
             } else if (marker.equals("broken")) {
                 answer(request, 500, error("INTERNAL"));
             } else {

@@ -74,4 +74,29 @@ public interface HistoryConfig {
         @WithDefault("30s")
         Duration produceTimeout();
     }
+
+    /** Live conversations (v1.1 {@code conversationChanged}, {@code totalUnreadChanged}). */
+    Live live();
+
+    /** Settings of the live conversation events: best-effort notifications, the stored messages stay the truth. */
+    interface Live {
+
+        /** Whether history writes {@code conversationChanged} actions at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Groups with more members than this get no {@code conversationChanged} for new messages and recalls (the cost
+         * grows with every member); a member's own read or delete is still pushed to them. Rooms never get any.
+         */
+        @WithDefault("200")
+        int maxGroupMembers();
+
+        /**
+         * Stored batches whose events wait to be computed; past it, a batch's events are dropped (counted in
+         * {@code im.history.live.dropped}) rather than holding storage back: the next change sends the whole state again.
+         */
+        @WithDefault("64")
+        int queue();
+    }
 }

@@ -73,6 +73,9 @@ public class MessageStore {
     Notifier notifier;
 
     @Inject
+    LiveConversations live;
+
+    @Inject
     MeterRegistry metrics;
 
     @Inject
@@ -124,6 +127,8 @@ public class MessageStore {
             // the notifications of what is stored now are in Kafka before the batch commits (Notifier)
             BatchWriter.Written written = writer.write(stamped, notifier::notify);
             stored.increment(written.stored());
+            // best effort, off this thread: storing never waits for or stops on the live events
+            live.stored(written.touched());
             // the batch is done (and its offsets committed) only once media's withdrawals are in Kafka
             return written.withdrawals().isEmpty() ? null : withdrawals.publish(written.withdrawals(), recallTraces);
         } finally {

@@ -53,7 +53,7 @@ public class BatchWriter {
             + "mentioned) where m.client_msg_id is null or not exists (select 1 from message e "
             + "where e.conversation_key = m.conversation_key and e.sender_id = m.sender_id "
             + "and e.client_msg_id = m.client_msg_id and e.sent_at between m.sent_at - ? and m.sent_at + ?) "
-            + "on conflict do nothing returning message_id, conversation_key, order_key, sent_at";
+            + "on conflict do nothing returning message_id, conversation_key, order_key, sent_at, sender_id";
     private static final String INSERT_ALIASES = "insert into message_alias (alias_id, message_id) "
             + "select distinct on (c.id) c.id, e.message_id from unnest(?::varchar[], ?::varchar[], ?::varchar[], "
             + "?::varchar[], ?::bigint[]) as c(id, conversation_key, sender_id, client_msg_id, sent_at) "
@@ -80,10 +80,19 @@ public class BatchWriter {
      * What one batch did: rows stored, and the uploads whose messages it recalled ({@code im.media} withdrawals to write,
      * also for recalls applied before and seen again, so a retry or replay never loses one).
      */
-    public record Written(int stored, List<MediaWithdrawn> withdrawals) {}
+    public record Written(int stored, List<MediaWithdrawn> withdrawals, List<Touched> touched) {}
+
+    /**
+     * A conversation a batch changed, for the live {@code conversationChanged} events.
+     *
+     * @param conversationKey the conversation
+     * @param senders who sent the messages it stored there (their own unread did not change)
+     * @param recalled whether a recall took effect there (anybody's unread may have changed)
+     */
+    public record Touched(String conversationKey, Set<String> senders, boolean recalled) {}
 
     /** A stored row's key facts, as the insert returns them. */
-    private record Inserted(String messageId, String conversationKey, long orderKey, long sentAt) {}
+    private record Inserted(String messageId, String conversationKey, long orderKey, long sentAt, String senderId) {}
 
     @Inject
     AgroalDataSource dataSource;
@@ -116,11 +125,12 @@ public class BatchWriter {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                List<Stamped> stored = insertMessages(connection, messages);
-                List<MediaWithdrawn> withdrawals = applyActions(connection, actions);
+                Map<String, Touched> touched = new LinkedHashMap<>();
+                List<Stamped> stored = insertMessages(connection, messages, touched);
+                List<MediaWithdrawn> withdrawals = applyActions(connection, actions, touched);
                 beforeCommit.run(connection, stored);
                 connection.commit();
-                return new Written(stored.size(), withdrawals);
+                return new Written(stored.size(), withdrawals, List.copyOf(touched.values()));
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -129,7 +139,8 @@ public class BatchWriter {
     }
 
     /** Inserts what is new; the records stored now, in batch order. */
-    private List<Stamped> insertMessages(Connection connection, List<Stamped> records) throws SQLException {
+    private List<Stamped> insertMessages(Connection connection, List<Stamped> records, Map<String, Touched> touched)
+            throws SQLException {
         if (records.isEmpty()) {
             return List.of();
         }
@@ -197,12 +208,17 @@ public class BatchWriter {
             insert.setLong(columns.length + 2, config.dedupeWindow().toMillis());
             try (ResultSet rows = insert.executeQuery()) {
                 while (rows.next()) {
-                    inserted.add(new Inserted(rows.getString(1), rows.getString(2), rows.getLong(3), rows.getLong(4)));
+                    inserted.add(new Inserted(rows.getString(1), rows.getString(2), rows.getLong(3), rows.getLong(4),
+                            rows.getString(5)));
                 }
             }
         }
         if (!inserted.isEmpty()) {
             upsertConversations(connection, inserted);
+        }
+        for (Inserted row : inserted) {
+            touched.computeIfAbsent(row.conversationKey(), k -> new Touched(k, new HashSet<>(), false)).senders()
+                    .add(row.senderId());
         }
         aliasRetries(connection, records, inserted);
         Set<String> storedIds = new HashSet<>();
@@ -292,7 +308,8 @@ public class BatchWriter {
      * per-user positions forward (one statement for the batch). Returns the withdrawals of the uploads recalled messages
      * carried.
      */
-    private List<MediaWithdrawn> applyActions(Connection connection, List<Stamped> actions) throws SQLException {
+    private List<MediaWithdrawn> applyActions(Connection connection, List<Stamped> actions, Map<String, Touched> touched)
+            throws SQLException {
         List<MediaWithdrawn> withdrawals = new ArrayList<>();
         if (actions.isEmpty()) {
             return withdrawals;
@@ -302,8 +319,11 @@ public class BatchWriter {
         for (Stamped stamped : actions) {
             Envelope envelope = stamped.envelope();
             Action action = envelope.action();
+            if (action.isConversationChanged()) {
+                continue; // history's own live event, for routing: nothing to store
+            }
             if (action.isRevoke()) {
-                MediaWithdrawn withdrawn = revoke(connection, stamped);
+                MediaWithdrawn withdrawn = revoke(connection, stamped, touched);
                 if (withdrawn != null) {
                     withdrawals.add(withdrawn);
                 }
@@ -347,7 +367,7 @@ public class BatchWriter {
      * Applies one recall; the withdrawal of the upload the message carried, if any. A recall seen again (same sender and
      * timestamp as the one applied) gives its withdrawal again: the first pass may have failed to write it.
      */
-    private MediaWithdrawn revoke(Connection connection, Stamped stamped) throws SQLException {
+    private MediaWithdrawn revoke(Connection connection, Stamped stamped, Map<String, Touched> touched) throws SQLException {
         Envelope envelope = stamped.envelope();
         String messageId = envelope.action().messageId();
         String sender = envelope.sender().id();
@@ -384,6 +404,8 @@ public class BatchWriter {
             update.setString(5, messageId);
             update.executeUpdate();
         }
+        touched.merge(stamped.key().value(), new Touched(stamped.key().value(), new HashSet<>(), true),
+                (a, b) -> new Touched(a.conversationKey(), a.senders(), true));
         return mediaId == null ? null : MediaWithdrawn.of(mediaId, messageId, sender, envelope.timestamp());
     }
 }

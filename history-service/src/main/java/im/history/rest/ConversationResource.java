@@ -1,6 +1,7 @@
 package im.history.rest;
 
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -13,6 +14,7 @@ import io.quarkus.security.Authenticated;
 
 import im.edge.BearerTokens;
 import im.edge.Params;
+import im.history.messaging.LiveConversations;
 import im.history.messaging.ReceiptPublisher;
 import im.history.service.Access;
 import im.history.service.HistoryQueries;
@@ -21,12 +23,15 @@ import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
 import im.protocol.ErrorCode;
 import im.protocol.Ids;
+import im.protocol.MessageRules;
 import im.protocol.ProtocolException;
 
 /**
  * The caller's conversations and their history (PROTOCOL.md, HTTP): {@code GET /v1/conversations},
  * {@code GET /v1/conversations/{type}/{id}/messages?before=&after=&limit=}, {@code POST /v1/conversations/{type}/{id}/read}
- * (also sent to the conversation as a read receipt), {@code GET /v1/conversations/{type}/{id}/receipts?orderKey=}.
+ * (also sent to the conversation as a read receipt), {@code GET /v1/conversations/{type}/{id}/receipts?orderKey=}, and the
+ * deletes for me (v1.1, 204): {@code DELETE …/{type}/{id}/messages/{messageId}}, {@code DELETE …/{type}/{id}/messages}
+ * (clear), {@code DELETE …/{type}/{id}} (remove from my list).
  */
 @Authenticated
 @Path("/v1/conversations")
@@ -48,6 +53,9 @@ public class ConversationResource {
     ReceiptPublisher receipts;
 
     @Inject
+    LiveConversations live;
+
+    @Inject
     JsonWebToken jwt;
 
     @GET
@@ -64,7 +72,7 @@ public class ConversationResource {
         String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
-        return queries.history(key, Params.optionalLong(before, "before"), Params.optionalLong(after, "after"),
+        return queries.history(userId, key, Params.optionalLong(before, "before"), Params.optionalLong(after, "after"),
                 Params.optionalInt(limit, "limit"));
     }
 
@@ -77,9 +85,49 @@ public class ConversationResource {
         if (request == null || request.orderKey() == null || request.orderKey() < 0) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body {\"orderKey\": n} required");
         }
+        Long before = live.unreadBefore(userId, key);
         long position = queries.markRead(userId, key, request.orderKey());
         receipts.read(userId, key, request.orderKey());
+        live.userChanged(userId, key, before, false);
         return new ReadResponse(position);
+    }
+
+    /** Deletes one message for me: others keep it. */
+    @DELETE
+    @Path("/{type}/{id}/messages/{messageId}")
+    public void deleteMessage(@PathParam("type") String type, @PathParam("id") String id,
+            @PathParam("messageId") String messageId) {
+        String userId = BearerTokens.userOf(jwt);
+        ConversationKey key = keyOf(userId, type, id);
+        MessageRules.requireMessageId(messageId);
+        access.requireParticipant(userId, key);
+        Long before = live.unreadBefore(userId, key);
+        queries.deleteMessage(userId, key, messageId);
+        live.userChanged(userId, key, before, false);
+    }
+
+    /** Clears the conversation for me, up to now. */
+    @DELETE
+    @Path("/{type}/{id}/messages")
+    public void clear(@PathParam("type") String type, @PathParam("id") String id) {
+        String userId = BearerTokens.userOf(jwt);
+        ConversationKey key = keyOf(userId, type, id);
+        access.requireParticipant(userId, key);
+        Long before = live.unreadBefore(userId, key);
+        queries.clear(userId, key);
+        live.userChanged(userId, key, before, false);
+    }
+
+    /** Removes the conversation from my list; it comes back with the next message. */
+    @DELETE
+    @Path("/{type}/{id}")
+    public void remove(@PathParam("type") String type, @PathParam("id") String id) {
+        String userId = BearerTokens.userOf(jwt);
+        ConversationKey key = keyOf(userId, type, id);
+        access.requireParticipant(userId, key);
+        Long before = live.unreadBefore(userId, key);
+        queries.remove(userId, key);
+        live.userChanged(userId, key, before, true);
     }
 
     @GET

@@ -2,13 +2,17 @@ package im.history.service;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
+
+import org.hibernate.Session;
 
 import im.history.config.HistoryConfig;
 import im.history.persistence.MessageEntity;
@@ -20,7 +24,10 @@ import im.protocol.MembershipView;
 import im.protocol.Message;
 import im.protocol.ProtocolException;
 
-/** Reads for the history API: pages by orderKey, the conversation list with unread counts and mentions, search. */
+/**
+ * Reads for the history API — pages by orderKey, the conversation list with unread counts and mentions, search — as the
+ * caller sees them (deletes for me hold at once), and the deletes for me themselves.
+ */
 @ApplicationScoped
 public class HistoryQueries {
 
@@ -55,23 +62,29 @@ public class HistoryQueries {
     @Inject
     MembershipView membership;
 
+    /** A page of the history {@code userId} still sees (not cleared or deleted for them). */
     @Transactional
-    public Page history(ConversationKey key, Long before, Long after, Integer limit) {
+    public Page history(String userId, ConversationKey key, Long before, Long after, Integer limit) {
         if (before != null && after != null) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "give before or after, not both");
         }
         int size = pageSize(limit);
-        List<MessageEntity> rows;
+        String visible = "from message m left join conversation_watermark w on w.user_id = :u and w.conversation_key = :k "
+                + "cross join (select cast(:u as varchar) as user_id) p where m.conversation_key = :k and "
+                + ConversationStates.VISIBLE;
+        Query query;
         if (after != null) {
-            rows = MessageEntity.find("conversationKey = ?1 and orderKey > ?2 order by orderKey asc", key.value(), after)
-                    .page(0, size + 1).list();
+            query = em().createNativeQuery("select m.body " + visible + " and m.order_key > :bound order by m.order_key asc "
+                    + "limit :lim").setParameter("bound", after);
         } else {
-            long bound = before == null ? Long.MAX_VALUE : before;
-            rows = MessageEntity.find("conversationKey = ?1 and orderKey < ?2 order by orderKey desc", key.value(), bound)
-                    .page(0, size + 1).list();
+            query = em().createNativeQuery("select m.body " + visible + " and m.order_key < :bound order by m.order_key desc "
+                    + "limit :lim").setParameter("bound", before == null ? Long.MAX_VALUE : before);
         }
+        @SuppressWarnings("unchecked")
+        List<String> rows = query.setParameter("u", userId).setParameter("k", key.value()).setParameter("lim", size + 1)
+                .getResultList();
         boolean hasMore = rows.size() > size;
-        return new Page(rows.stream().limit(size).map(HistoryQueries::toMessage).toList(), hasMore);
+        return new Page(rows.stream().limit(size).map(body -> JsonCodec.decode(body, Message.class)).toList(), hasMore);
     }
 
     @Transactional
@@ -88,37 +101,29 @@ public class HistoryQueries {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST, "malformed cursor");
             }
         }
-        List<String> keys = new ArrayList<>();
-        keys.addAll(em().createQuery("select p.conversationKey from ConversationParticipant p where p.userId = :u",
-                String.class).setParameter("u", userId).getResultList());
-        membership.groupsOf(userId).forEach(group -> keys.add("group/" + group));
+        List<String> keys = keysOf(userId);
         if (keys.isEmpty()) {
             return new ConversationList(List.of(), null);
         }
+        // a conversation removed from my list stays out of it until a message newer than the removal arrives
         @SuppressWarnings("unchecked")
-        List<Object[]> rows = em().createNativeQuery("select conversation_key, last_message_id, updated_at from conversation "
-                + "where conversation_key in (:keys) and updated_at > :since "
-                + "and (updated_at < :au or (updated_at = :au and conversation_key > :ak)) "
-                + "order by updated_at desc, conversation_key asc limit :lim")
-                .setParameter("keys", keys).setParameter("since", since == null ? -1L : since)
+        List<Object[]> rows = em().createNativeQuery("select c.conversation_key, c.last_message_id, c.updated_at "
+                + "from conversation c left join conversation_watermark w on w.user_id = :u "
+                + "and w.conversation_key = c.conversation_key where c.conversation_key in (:keys) and c.updated_at > :since "
+                + "and c.last_order_key > coalesce(w.removed_order_key, -1) "
+                + "and (c.updated_at < :au or (c.updated_at = :au and c.conversation_key > :ak)) "
+                + "order by c.updated_at desc, c.conversation_key asc limit :lim")
+                .setParameter("u", userId).setParameter("keys", keys).setParameter("since", since == null ? -1L : since)
                 .setParameter("au", afterUpdated).setParameter("ak", afterKey).setParameter("lim", size + 1).getResultList();
+        List<Object[]> page = rows.subList(0, Math.min(size, rows.size()));
+        Map<ConversationStates.Pair, ConversationStates.State> states = states(
+                page.stream().map(row -> new ConversationStates.Pair(userId, (String) row[0])).toList());
         List<ConversationItem> items = new ArrayList<>();
-        for (Object[] row : rows.subList(0, Math.min(size, rows.size()))) {
+        for (Object[] row : page) {
             String key = (String) row[0];
-            long read = readPosition(userId, key);
-            MessageEntity last = MessageEntity.findById(row[1]);
-            long unread = em().createQuery("select count(m) from MessageEntity m where m.conversationKey = :k "
-                    + "and m.orderKey > :r and m.senderId <> :u and m.revokedAt is null", Long.class)
-                    .setParameter("k", key).setParameter("r", read).setParameter("u", userId).getSingleResult();
-            @SuppressWarnings("unchecked")
-            List<Object[]> mentionRows = em().createNativeQuery("select message_id, order_key, sender_id, mentions_all "
-                    + "from message where conversation_key = :k and order_key > :r and sender_id <> :u and revoked_at is null "
-                    + "and (mentions_all or :u = any(mentioned)) order by order_key").setParameter("k", key)
-                    .setParameter("r", read).setParameter("u", userId).getResultList();
-            List<Mention> mentions = mentionRows.stream().map(m -> new Mention((String) m[0], ((Number) m[1]).longValue(),
-                    (String) m[2], (Boolean) m[3])).toList();
-            items.add(new ConversationItem(ConversationKey.parse(key).viewFor(userId), last == null ? null : toMessage(last),
-                    unread, mentions, ((Number) row[2]).longValue()));
+            ConversationStates.State state = states.get(new ConversationStates.Pair(userId, key));
+            items.add(new ConversationItem(ConversationKey.parse(key).viewFor(userId), state.lastMessage(),
+                    state.unreadCount(), state.mentions(), ((Number) row[2]).longValue()));
         }
         String next = null;
         if (rows.size() > size) {
@@ -146,18 +151,18 @@ public class HistoryQueries {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "q must be 1-200 characters");
         }
         int size = pageSize(limit);
-        List<String> keys = new ArrayList<>(em().createQuery(
-                "select p.conversationKey from ConversationParticipant p where p.userId = :u", String.class)
-                .setParameter("u", userId).getResultList());
-        Set<String> groups = membership.groupsOf(userId);
-        groups.forEach(group -> keys.add("group/" + group));
+        List<String> keys = keysOf(userId);
         if (keys.isEmpty()) {
             return new SearchResult(List.of());
         }
         @SuppressWarnings("unchecked")
-        List<String> ids = em().createNativeQuery("select message_id from message where conversation_key in (:keys) "
-                + "and revoked_at is null and search_vector @@ plainto_tsquery('simple', :q) order by sent_at desc limit :lim")
-                .setParameter("keys", keys).setParameter("q", query).setParameter("lim", size).getResultList();
+        List<String> ids = em().createNativeQuery("select m.message_id from message m left join conversation_watermark w "
+                + "on w.user_id = :u and w.conversation_key = m.conversation_key "
+                + "cross join (select cast(:u as varchar) as user_id) p where m.conversation_key in (:keys) "
+                + "and m.revoked_at is null and m.search_vector @@ plainto_tsquery('simple', :q) and "
+                + ConversationStates.VISIBLE + " order by m.sent_at desc limit :lim")
+                .setParameter("u", userId).setParameter("keys", keys).setParameter("q", query).setParameter("lim", size)
+                .getResultList();
         List<Message> messages = new ArrayList<>();
         for (String id : ids) {
             MessageEntity row = MessageEntity.findById(id);
@@ -167,6 +172,86 @@ public class HistoryQueries {
                     ConversationKey.parse(row.conversationKey).viewFor(userId), message.content()));
         }
         return new SearchResult(messages);
+    }
+
+    /**
+     * Deletes one message for {@code userId} alone (a row per user and message; the others keep it). NOT_FOUND when the
+     * conversation holds no message with this id (or alias).
+     */
+    @Transactional
+    public void deleteMessage(String userId, ConversationKey key, String messageId) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em()
+                .createNativeQuery("select m.message_id, m.order_key from message m where m.conversation_key = :k "
+                        + "and m.message_id = coalesce((select a.message_id from message_alias a where a.alias_id = :id), :id)")
+                .setParameter("k", key.value()).setParameter("id", messageId).getResultList();
+        if (rows.isEmpty()) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + messageId + " in this conversation");
+        }
+        em().createNativeQuery("insert into deleted_message (user_id, conversation_key, order_key, message_id, deleted_at) "
+                + "values (:u, :k, :o, :id, :now) on conflict do nothing").setParameter("u", userId)
+                .setParameter("k", key.value()).setParameter("o", ((Number) rows.get(0)[1]).longValue())
+                .setParameter("id", rows.get(0)[0]).setParameter("now", System.currentTimeMillis()).executeUpdate();
+    }
+
+    /**
+     * Clears the conversation for {@code userId} up to now: one watermark (the last stored orderKey, and the time, for
+     * messages written before but stored after), never a row per message. NOT_FOUND for a conversation with no message.
+     */
+    @Transactional
+    public void clear(String userId, ConversationKey key) {
+        long now = System.currentTimeMillis();
+        watermark(userId, key, "cleared_order_key = greatest(conversation_watermark.cleared_order_key, "
+                + "excluded.cleared_order_key), cleared_at = greatest(conversation_watermark.cleared_at, excluded.cleared_at)",
+                lastOrderKey(key), now, -1);
+    }
+
+    /**
+     * Removes the conversation from {@code userId}'s list until a newer message arrives; only messages after it count as
+     * unread then. NOT_FOUND for a conversation with no message.
+     */
+    @Transactional
+    public void remove(String userId, ConversationKey key) {
+        watermark(userId, key, "removed_order_key = greatest(conversation_watermark.removed_order_key, "
+                + "excluded.removed_order_key)", -1, -1, lastOrderKey(key));
+    }
+
+    /** Every conversation {@code userId} takes part in: peers stored here, groups from {@code im.membership}. */
+    public List<String> keysOf(String userId) {
+        List<String> keys = new ArrayList<>(em().createQuery(
+                "select p.conversationKey from ConversationParticipant p where p.userId = :u", String.class)
+                .setParameter("u", userId).getResultList());
+        Set<String> groups = membership.groupsOf(userId);
+        groups.forEach(group -> keys.add("group/" + group));
+        return keys;
+    }
+
+    private long lastOrderKey(ConversationKey key) {
+        @SuppressWarnings("unchecked")
+        List<Number> rows = em().createNativeQuery("select last_order_key from conversation where conversation_key = :k")
+                .setParameter("k", key.value()).getResultList();
+        if (rows.isEmpty()) {
+            throw new ProtocolException(ErrorCode.NOT_FOUND, "no messages in this conversation");
+        }
+        return rows.get(0).longValue();
+    }
+
+    private void watermark(String userId, ConversationKey key, String update, long clearedOrderKey, long clearedAt,
+            long removedOrderKey) {
+        em().createNativeQuery("insert into conversation_watermark (user_id, conversation_key, cleared_order_key, "
+                + "cleared_at, removed_order_key, updated_at) values (:u, :k, :co, :ca, :ro, :now) "
+                + "on conflict (user_id, conversation_key) do update set " + update + ", updated_at = excluded.updated_at")
+                .setParameter("u", userId).setParameter("k", key.value()).setParameter("co", clearedOrderKey)
+                .setParameter("ca", clearedAt).setParameter("ro", removedOrderKey)
+                .setParameter("now", System.currentTimeMillis()).executeUpdate();
+    }
+
+    private Map<ConversationStates.Pair, ConversationStates.State> states(List<ConversationStates.Pair> pairs) {
+        return session().doReturningWork(c -> ConversationStates.of(c, pairs));
+    }
+
+    private static Session session() {
+        return em().unwrap(Session.class);
     }
 
     @Transactional

@@ -213,13 +213,16 @@ public class MessageConsumer {
 
     /**
      * A recall goes to everybody who may have the message (like a message); a receipt goes to the senders of the messages
-     * it covers that asked for receipts. Actions take no place in the orderKey chain: they are not messages.
+     * it covers that asked for receipts; a conversationChanged (history's, v1.1) to every session of each user it names. Actions take no place in the orderKey chain: they are not messages.
      */
     private List<Router.Target> routeAction(Envelope envelope, ConversationKey key) {
         Action action = envelope.action();
         if (action.isRevoke()) {
             return router.route(envelope, key,
                     new Router.Payload(null, new Delivery.Revoked(action.messageId(), envelope.sender().id()), null));
+        }
+        if (action.isConversationChanged()) {
+            return router.conversationChanged(envelope, action.changed());
         }
         Set<String> senders = state.receiptSenders(key.value(), envelope.sender().id(), action);
         return senders.isEmpty()

@@ -10,6 +10,7 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import im.protocol.ConversationChanged;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationType;
 import im.protocol.Delivery;
@@ -82,6 +83,24 @@ public class Router {
     /** Deliveries to just these users' sessions (receipts go to the senders they concern). */
     public List<Target> toUsers(Iterable<String> users, Envelope envelope, Payload payload) {
         return byUsers(users, envelope, null, payload);
+    }
+
+    /**
+     * The deliveries of a {@code conversationChanged} action (v1.1): each named user's part to every node that holds a
+     * session of that user, whatever the conversation's type (it names users, not a room or group to resolve).
+     */
+    public List<Target> conversationChanged(Envelope envelope, ConversationChanged changed) {
+        List<Target> targets = new ArrayList<>();
+        for (ConversationChanged.UserState user : changed.users()) {
+            Delivery.ConversationState state = new Delivery.ConversationState(changed.lastMessage(), changed.updatedAt(),
+                    user.unreadCount(), user.mentions() == null ? List.of() : user.mentions(), user.totalUnreadCount(),
+                    user.removed());
+            for (PresenceTable.Entry entry : presence.entriesOf(user.userId())) {
+                targets.add(new Target(entry.nodeId(), entry.slot(), new Delivery(1, entry.nodeId(),
+                        envelope.conversationKey(), List.of(user.userId()), null, null, null, null, null, null, state)));
+            }
+        }
+        return targets;
     }
 
     private List<Target> byUsers(Iterable<String> users, Envelope envelope, String exclude, Payload payload) {
