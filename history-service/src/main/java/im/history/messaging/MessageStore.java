@@ -102,9 +102,11 @@ public class MessageStore {
             throw new Failures.Transient("the schema is not migrated yet", null);
         }
         List<BatchWriter.Stamped> stamped = new ArrayList<>(batch.size());
-        // a span per stored record only when spans are exported; a recall's trace goes on in its media withdrawal
+        // a span per stored record only when spans are exported; a message's trace goes on in its notifications, a recall's
+        // in its media withdrawal
         List<Span> spans = tracing.recording() ? new ArrayList<>(batch.size()) : null;
         Map<String, byte[]> recallTraces = new HashMap<>();
+        Map<String, byte[]> traces = new HashMap<>();
         try {
             for (ConsumerRecord<String, byte[]> record : batch.records()) {
                 try {
@@ -116,8 +118,11 @@ public class MessageStore {
                     }
                     Action action = checked.envelope().action();
                     Header traceparent = record.headers().lastHeader(RecordHeaders.TRACEPARENT);
-                    if (action != null && action.isRevoke() && traceparent != null) {
-                        recallTraces.put(action.messageId(), traceparent.value());
+                    if (traceparent != null) {
+                        traces.put(checked.envelope().messageId(), traceparent.value());
+                        if (action != null && action.isRevoke()) {
+                            recallTraces.put(action.messageId(), traceparent.value());
+                        }
                     }
                 } catch (ProtocolException e) {
                     metrics.counter("im.history.dead_lettered", "code", e.code().name()).increment();
@@ -125,7 +130,8 @@ public class MessageStore {
                 }
             }
             // the notifications of what is stored now are in Kafka before the batch commits (Notifier)
-            BatchWriter.Written written = writer.write(stamped, notifier::notify);
+            BatchWriter.Written written = writer.write(stamped,
+                    (connection, inserted) -> notifier.notify(connection, inserted, traces));
             stored.increment(written.stored());
             // best effort, off this thread: storing never waits for or stops on the live events
             live.stored(written.touched());

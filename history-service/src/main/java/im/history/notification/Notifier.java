@@ -83,9 +83,11 @@ public class Notifier {
 
     /**
      * Writes the notifications of {@code stored} (messages this batch inserted, in batch order) and waits until Kafka has
-     * them; throws (rolling the batch back) when it does not.
+     * them; throws (rolling the batch back) when it does not. Each continues the trace of its message ({@code traceparents}
+     * by messageId, as the records carried them; none: a new trace).
      */
-    public void notify(Connection connection, List<BatchWriter.Stamped> stored) throws SQLException {
+    public void notify(Connection connection, List<BatchWriter.Stamped> stored, Map<String, byte[]> traceparents)
+            throws SQLException {
         if (!config.notifications().enabled() || stored.isEmpty()) {
             return;
         }
@@ -97,6 +99,10 @@ public class Notifier {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.NOTIFICATIONS, notification.userId(),
                     JsonCodec.encodeBytes(notification));
             record.headers().add(RecordHeaders.TYPE, Notification.TYPE.getBytes(StandardCharsets.UTF_8));
+            byte[] traceparent = traceparents.get(notification.messageId());
+            if (traceparent != null) {
+                record.headers().add(RecordHeaders.TRACEPARENT, traceparent);
+            }
             return kafka.reliable().send(record);
         }).toArray(CompletableFuture[]::new);
         try {
