@@ -16,13 +16,14 @@ import im.protocol.Delivery;
 import im.protocol.Envelope;
 import im.protocol.MembershipView;
 import im.protocol.Message;
+import im.protocol.MessageContent;
 import im.protocol.MessageType;
 import im.routing.presence.PresenceTable;
 import im.routing.presence.PresenceTable.NodeState;
 
 /**
  * Resolves who receives a message and on which gateway nodes: peer, the recipient's sessions and the sender's other
- * sessions; group, the members; room, the members who entered it (a room command with {@code toUserIds}: just those).
+ * sessions; group, the members (and a tips message's targets); room, the members who entered it (a room command with {@code toUserIds}: just those).
  * One delivery per node that holds a recipient, addressed to that node's slot.
  */
 @ApplicationScoped
@@ -74,9 +75,26 @@ public class Router {
     private List<Target> resolve(Envelope envelope, ConversationKey key, String exclude, Payload payload) {
         return switch (key.type()) {
             case PEER -> byUsers(List.of(key.first(), key.second()), envelope, exclude, payload);
-            case GROUP -> byUsers(membership.members(key.first()), envelope, exclude, payload);
+            case GROUP -> byUsers(groupRecipients(key.first(), envelope), envelope, exclude, payload);
             case ROOM -> room(key.first(), envelope, exclude, payload);
         };
+    }
+
+    /**
+     * A group's members as this instance knows them now; for a tips message also its targets: the members a change removed
+     * (or all of a dismissed group's) are no members by the time the tips is routed, and the members it added may not be
+     * members yet in this instance's table (im.membership is read apart from the message topics), yet both must get it.
+     */
+    private Iterable<String> groupRecipients(String groupId, Envelope envelope) {
+        Set<String> members = membership.members(groupId);
+        MessageContent content = envelope.message();
+        if (content == null || content.type() != MessageType.TIPS || content.targets() == null
+                || content.targets().isEmpty()) {
+            return members;
+        }
+        Set<String> recipients = new LinkedHashSet<>(members);
+        recipients.addAll(content.targets());
+        return recipients;
     }
 
     /** Deliveries to just these users' sessions (receipts go to the senders they concern). */
