@@ -212,7 +212,7 @@ export function fakeFetch(handler: (method: string, url: URL, body: unknown) => 
     const headers = new Headers(init?.headers);
     calls.push({ method, url, body, auth: headers.get('authorization') });
     const answer = handler(method, url, body) ?? { status: 404, body: { error: { code: 'NOT_FOUND' } } };
-    return new Response(answer.body === undefined ? '' : JSON.stringify(answer.body), {
+    return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
       status: answer.status ?? 200,
       headers: { 'content-type': 'application/json' },
     });
