@@ -293,6 +293,29 @@ class RoutingTest {
     }
 
     @Test
+    void groupTips_isReplayedToATarget_whoseSessionAppearsAfterItWasRouted() {
+        Node node = Node.fresh("n-tr", 3);
+        String alice = unique("alice");
+        String removed = unique("removed");
+        String groupId = unique("g");
+        connect(node, alice);
+        group(groupId, alice);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope tips = text(alice, ConversationType.GROUP, groupId, "x")
+                    .withMessage(MessageContent.tips(GroupEvent.MEMBERS_REMOVED.wireName(), alice, List.of(removed)));
+            produce(Topics.MESSAGES_RELIABLE, tips);
+            assertThat(awaitDelivery(deliveries, tips, node).userIds()).as("the target is offline").containsExactly(alice);
+
+            connect(node, removed);
+            // the target's id is in every delivery's tips targets: tell the replay by whom it addresses
+            Delivery replay = JsonCodec.decode(deliveries.await(r -> deliveryOf(tips, node).test(r)
+                    && JsonCodec.decode(r.value(), Delivery.class).userIds().contains(removed)).value(), Delivery.class);
+            assertThat(replay.userIds()).containsExactly(removed);
+        }
+    }
+
+    @Test
     void roomMessage_isDeliveredWithItsRoomId_toEachNodeWithAnEnteredUser() {
         Node nodeA = Node.fresh("n-a", 3);
         Node nodeB = Node.fresh("n-b", 4);

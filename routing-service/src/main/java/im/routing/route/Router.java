@@ -69,6 +69,8 @@ public class Router {
             case GROUP -> List.of(RecentMessages.groupLog(key.first()));
             case ROOM -> List.of(RecentMessages.roomLog(key.first()));
         };
+        // a group's tips reaches its targets too, members or not (removed): their sessions that appear replay it
+        tipsTargets(envelope).forEach(userId -> recent.append(RecentMessages.userLog(userId), entry));
         return recent.record(logs, entry, () -> resolve(envelope, key, exclude, payload));
     }
 
@@ -80,6 +82,13 @@ public class Router {
         };
     }
 
+    private static List<String> tipsTargets(Envelope envelope) {
+        MessageContent content = envelope.message();
+        return content == null || content.type() != MessageType.TIPS || content.targets() == null
+                ? List.of()
+                : content.targets();
+    }
+
     /**
      * A group's members as this instance knows them now; for a tips message also its targets: the members a change removed
      * (or all of a dismissed group's) are no members by the time the tips is routed, and the members it added may not be
@@ -87,13 +96,12 @@ public class Router {
      */
     private Iterable<String> groupRecipients(String groupId, Envelope envelope) {
         Set<String> members = membership.members(groupId);
-        MessageContent content = envelope.message();
-        if (content == null || content.type() != MessageType.TIPS || content.targets() == null
-                || content.targets().isEmpty()) {
+        List<String> targets = tipsTargets(envelope);
+        if (targets.isEmpty()) {
             return members;
         }
         Set<String> recipients = new LinkedHashSet<>(members);
-        recipients.addAll(content.targets());
+        recipients.addAll(targets);
         return recipients;
     }
 
