@@ -9,7 +9,10 @@ import type {
   Conversation,
   ConversationInfo,
   ConnectionState,
+  GroupDetails,
   GroupInfo,
+  GroupInfoChange,
+  GroupSummary,
   IMEvents,
   MediaMessageType,
   MediaUploadResult,
@@ -725,13 +728,13 @@ export class IMClient {
     return this.http.request<GroupInfo>('GET', `/v1/groups/${encodeURIComponent(groupId)}/members`);
   }
 
-  /** Adds members (ZIM: inviteUsersIntoGroup). */
+  /** Adds members (ZIM: inviteUsersIntoGroup): owner or admins. */
   addGroupMembers(groupId: string, userIds: string[]): Promise<GroupInfo> {
     this.requireUser();
     return this.http.request<GroupInfo>('POST', `/v1/groups/${encodeURIComponent(groupId)}/members`, { userIds });
   }
 
-  /** Removes a member (ZIM: kickGroupMembers); removing oneself leaves the group. */
+  /** Removes a member (ZIM: kickGroupMembers): owner or admins; removing oneself leaves the group. */
   removeGroupMember(groupId: string, userId: string): Promise<GroupInfo> {
     this.requireUser();
     return this.http.request<GroupInfo>(
@@ -740,8 +743,46 @@ export class IMClient {
     );
   }
 
-  leaveGroup(groupId: string): Promise<GroupInfo> {
-    return this.removeGroupMember(groupId, this.requireUser());
+  /** Leaves a group (ZIM: leaveGroup); the owner transfers ownership first (`FORBIDDEN` otherwise). */
+  async leaveGroup(groupId: string): Promise<void> {
+    this.requireUser();
+    await this.http.request<void>('POST', `${groupPath(groupId)}/leave`);
+  }
+
+  /** A group with its notice, avatar, attributes and its members' roles (ZIM: queryGroupInfo); members only. */
+  getGroup(groupId: string): Promise<GroupDetails> {
+    this.requireUser();
+    return this.http.request<GroupDetails>('GET', groupPath(groupId));
+  }
+
+  /** Changes a group's name, notice, avatar URL or attributes (ZIM: updateGroupName/Notice/…); owner or admins. */
+  updateGroup(groupId: string, change: GroupInfoChange): Promise<GroupDetails> {
+    this.requireUser();
+    return this.http.request<GroupDetails>('PATCH', groupPath(groupId), change);
+  }
+
+  /** This user's groups with their role and member count (ZIM: queryGroupList). */
+  async myGroups(): Promise<GroupSummary[]> {
+    this.requireUser();
+    return (await this.http.request<{ groups: GroupSummary[] }>('GET', '/v1/groups')).groups;
+  }
+
+  /** Makes a member an admin or a member again (ZIM: setGroupMemberRole); the owner only. */
+  setMemberRole(groupId: string, userId: string, role: 'admin' | 'member'): Promise<GroupDetails> {
+    this.requireUser();
+    return this.http.request<GroupDetails>('PATCH', `${groupPath(groupId)}/members/${encodeURIComponent(userId)}`, { role });
+  }
+
+  /** Hands the group to another member (ZIM: transferGroupOwner); this user becomes a member. */
+  transferOwner(groupId: string, userId: string): Promise<GroupDetails> {
+    this.requireUser();
+    return this.http.request<GroupDetails>('POST', `${groupPath(groupId)}/owner`, { userId });
+  }
+
+  /** Dismisses the group (ZIM: dismissGroup); the owner only. Every member gets a `groupDismissed` tips message. */
+  async dismissGroup(groupId: string): Promise<void> {
+    this.requireUser();
+    await this.http.request<void>('DELETE', groupPath(groupId));
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
@@ -1288,4 +1329,8 @@ async function runLimited(tasks: Array<() => Promise<void>>, limit: number): Pro
     }
   });
   await Promise.all(workers);
+}
+
+function groupPath(groupId: string): string {
+  return `/v1/groups/${encodeURIComponent(groupId)}`;
 }

@@ -228,6 +228,36 @@ export interface GroupInfo {
   members: string[];
 }
 
+/** A member's role in a group (ZIM's group roles). */
+export type GroupMemberRole = 'owner' | 'admin' | 'member';
+
+/** A group with its info and its members' roles (`GET /v1/groups/{id}`). */
+export interface GroupDetails {
+  groupId: string;
+  name?: string;
+  notice: string;
+  avatarUrl: string;
+  attributes: Record<string, string>;
+  owner: string;
+  members: Array<{ userId: string; role: GroupMemberRole }>;
+}
+
+/** One of this user's groups (`GET /v1/groups`). */
+export interface GroupSummary {
+  groupId: string;
+  name?: string;
+  role: GroupMemberRole;
+  memberCount: number;
+}
+
+/** Changes to a group's info: fields left out stay as they are; `attributes` replaces the whole map. */
+export interface GroupInfoChange {
+  name?: string;
+  notice?: string;
+  avatarUrl?: string;
+  attributes?: Record<string, string>;
+}
+
 /** A user's presence: a `presenceChanged` push or an entry of `getPresence`. */
 export interface PresenceInfo {
   userId: string;

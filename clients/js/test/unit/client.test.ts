@@ -508,3 +508,66 @@ describe('IMClient receiving', () => {
     assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' }), undefined);
   });
 });
+
+describe('IMClient groups', () => {
+  it('calls the group API with roles: info, my groups, roles, transfer, leave, dismiss', async () => {
+    const details = { groupId: 'g/1', name: 'Team', notice: '', avatarUrl: '', attributes: {}, owner: 'alice', members: [] };
+    const seen: string[] = [];
+    const { fetch, calls } = fakeFetch((method, url) => {
+      seen.push(`${method} ${url.pathname}`);
+      if (url.pathname.startsWith('/v1/conversations')) {
+        return { body: { conversations: [], cursor: null, messages: [], hasMore: false } };
+      }
+      if (method === 'GET' && url.pathname === '/v1/groups') {
+        return { body: { groups: [{ groupId: 'g/1', name: 'Team', role: 'owner', memberCount: 3 }] } };
+      }
+      if (url.pathname.endsWith('/leave') || (method === 'DELETE' && url.pathname === '/v1/groups/g%2F1')) {
+        return { status: 204 };
+      }
+      if (url.pathname.startsWith('/v1/groups/')) {
+        return { body: details };
+      }
+      return undefined;
+    });
+    const h = harness({ fetch });
+    await loggedIn(h);
+
+    assert.equal((await h.client.getGroup('g/1')).owner, 'alice');
+    assert.deepEqual(await h.client.updateGroup('g/1', { notice: 'hi', attributes: { k: 'v' } }), details);
+    assert.deepEqual(await h.client.myGroups(), [{ groupId: 'g/1', name: 'Team', role: 'owner', memberCount: 3 }]);
+    await h.client.addGroupMembers('g/1', ['carol']);
+    await h.client.setMemberRole('g/1', 'bob', 'admin');
+    await h.client.transferOwner('g/1', 'bob');
+    await h.client.removeGroupMember('g/1', 'carol');
+    assert.equal(await h.client.leaveGroup('g/1'), undefined);
+    assert.equal(await h.client.dismissGroup('g/1'), undefined);
+
+    assert.deepEqual(seen.filter((c) => c.includes('/v1/groups')), [
+      'GET /v1/groups/g%2F1',
+      'PATCH /v1/groups/g%2F1',
+      'GET /v1/groups',
+      'POST /v1/groups/g%2F1/members',
+      'PATCH /v1/groups/g%2F1/members/bob',
+      'POST /v1/groups/g%2F1/owner',
+      'DELETE /v1/groups/g%2F1/members/carol',
+      'POST /v1/groups/g%2F1/leave',
+      'DELETE /v1/groups/g%2F1',
+    ]);
+    const body = (path: string, method: string) => calls.find((c) => c.url.pathname === path && c.method === method)?.body;
+    assert.deepEqual(body('/v1/groups/g%2F1', 'PATCH'), { notice: 'hi', attributes: { k: 'v' } });
+    assert.deepEqual(body('/v1/groups/g%2F1/members/bob', 'PATCH'), { role: 'admin' });
+    assert.deepEqual(body('/v1/groups/g%2F1/owner', 'POST'), { userId: 'bob' });
+    assert.deepEqual(body('/v1/groups/g%2F1/members', 'POST'), { userIds: ['carol'] });
+  });
+
+  it('surfaces FORBIDDEN from a group call as an IMError with its code', async () => {
+    const { fetch } = fakeFetch((_method, url) =>
+      url.pathname.startsWith('/v1/groups')
+        ? { status: 403, body: { error: { code: 'FORBIDDEN', message: 'only the owner dismisses' } } }
+        : { body: { conversations: [], cursor: null } },
+    );
+    const h = harness({ fetch });
+    await loggedIn(h);
+    await assert.rejects(h.client.dismissGroup('g1'), (e: { code?: string }) => e.code === 'FORBIDDEN');
+  });
+});

@@ -248,6 +248,28 @@ final class FuzzShapes {
         return body;
     }
 
+    /** Body of {@code PATCH /v1/groups/{id}}: some of name, notice, avatarUrl and attributes. */
+    ObjectNode updateGroup() {
+        ObjectNode body = NODES.objectNode();
+        if (f.chance(0.4)) {
+            body.put("name", someText());
+        }
+        if (f.chance(0.5)) {
+            body.put("notice", someText());
+        }
+        if (f.chance(0.3)) {
+            body.put("avatarUrl", f.chance(0.5) ? "https://img.example/" + f.plain(8) : someText());
+        }
+        if (f.chance(0.4)) {
+            ObjectNode attributes = body.putObject("attributes");
+            int count = f.between(0, 25);
+            for (int i = 0; i < count; i++) {
+                attributes.put(f.chance(0.8) ? "k" + f.plain(4) : f.nastyString(), someText());
+            }
+        }
+        return body;
+    }
+
     /** Body of the dev-only {@code POST /v1/auth/token}. */
     ObjectNode devToken() {
         ObjectNode body = NODES.objectNode().put("userId", f.chance(0.8) ? "fzdev" + f.plain(4) : f.idLike());

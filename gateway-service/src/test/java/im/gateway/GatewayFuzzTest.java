@@ -872,7 +872,7 @@ class GatewayFuzzTest {
         String group = f.chance(0.7) ? world.group() : f.idLike();
         String conversation = "/v1/conversations/" + f.segment(f.pick("peer", "group", "room", f.nastyString())) + "/"
                 + f.segment(f.chance(0.7) ? shapes.otherUser() : f.idLike());
-        int kind = f.nextInt(14);
+        int kind = f.nextInt(15);
         String method;
         String target;
         ObjectNode body = null;
@@ -932,6 +932,38 @@ class GatewayFuzzTest {
                 target = "/v1/auth/token";
                 body = shapes.devToken();
                 headers.remove("Authorization");
+            }
+            case 13 -> {
+                // the v1.1 group calls (roles, info, transfer, leave, my groups)
+                String path = "/v1/groups/" + f.segment(group);
+                switch (f.nextInt(5)) {
+                    case 0 -> {
+                        method = "PATCH";
+                        target = path;
+                        body = shapes.updateGroup();
+                    }
+                    case 1 -> {
+                        method = "PATCH";
+                        target = path + "/members/" + f.segment(f.chance(0.8) ? shapes.otherUser() : f.idLike());
+                        body = JsonNodeFactory.instance.objectNode().put("role", f.pick("admin", "member", "owner",
+                                f.nastyString()));
+                    }
+                    case 2 -> {
+                        method = "POST";
+                        target = path + "/owner";
+                        body = JsonNodeFactory.instance.objectNode().put("userId", f.chance(0.8)
+                                ? shapes.otherUser()
+                                : f.idLike());
+                    }
+                    case 3 -> {
+                        method = "POST";
+                        target = path + "/leave";
+                    }
+                    default -> {
+                        method = "GET";
+                        target = f.chance(0.5) ? path : "/v1/groups";
+                    }
+                }
             }
             default -> {
                 method = f.pick("PUT", "PATCH", "DELETE", "GET", "OPTIONS");

@@ -71,7 +71,7 @@ class GatewayRestTest {
     }
 
     @Test
-    void groups_writtenToMembership_areManagedOnlyByMembers() {
+    void groups_writtenToMembership_areManagedByTheirOwner() {
         String owner = uniqueUser("owner");
         String member = uniqueUser("member");
         String outsider = uniqueUser("outsider");
@@ -93,8 +93,12 @@ class GatewayRestTest {
                 .then().statusCode(409).body("error.code", equalTo("ALREADY_EXISTS"));
         given().auth().oauth2(Tokens.user(outsider)).get("/v1/groups/" + groupId + "/members")
                 .then().statusCode(403).body("error.code", equalTo("FORBIDDEN"));
+        // v1.1: only the owner and admins add members (records written before v1.1 carry no role: members)
+        given().auth().oauth2(Tokens.user(member)).contentType(ContentType.JSON)
+                .body(Map.of("userIds", List.of(outsider))).post("/v1/groups/" + groupId + "/members")
+                .then().statusCode(403).body("error.code", equalTo("FORBIDDEN"));
         try (TopicProbe probe = TopicProbe.fromEnd(servers, Topics.MEMBERSHIP)) {
-            given().auth().oauth2(Tokens.user(member)).contentType(ContentType.JSON)
+            given().auth().oauth2(Tokens.user(owner)).contentType(ContentType.JSON)
                     .body(Map.of("userIds", List.of(outsider))).post("/v1/groups/" + groupId + "/members")
                     .then().statusCode(200).body("members", containsInAnyOrder(owner, member, outsider));
             assertThat(probe.await(r -> r.key().equals("group/" + groupId + "/" + outsider)).value()).contains(outsider);

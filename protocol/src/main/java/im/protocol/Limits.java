@@ -44,6 +44,21 @@ public final class Limits {
     /** Default client send rate, messages per second, for every type but barrage. */
     public static final int DEFAULT_SEND_RATE_PER_SECOND = 10;
 
+    /** Longest group notice any {@code im.membership} record may carry, in UTF-8 bytes (gateways allow less by default). */
+    public static final int GROUP_NOTICE_MAX_BYTES = 16 * 1024;
+    /** Longest group avatar URL any record may carry, in UTF-8 bytes. */
+    public static final int GROUP_AVATAR_URL_MAX_BYTES = 2048;
+    /** Most group attributes any record may carry. */
+    public static final int GROUP_ATTRIBUTES_MAX = 100;
+    /** Longest group attribute key any record may carry, in UTF-8 bytes. */
+    public static final int GROUP_ATTRIBUTE_KEY_MAX_BYTES = 256;
+    /** Longest group attribute value any record may carry, in UTF-8 bytes. */
+    public static final int GROUP_ATTRIBUTE_VALUE_MAX_BYTES = 4096;
+    /** Longest {@code event} of a tips message. */
+    public static final int TIPS_EVENT_MAX = 64;
+    /** Most users a tips message may name in {@code targets} (a dismissed group's members). */
+    public static final int TIPS_TARGETS_MAX = 10_000;
+
     private Limits() {
     }
 }

@@ -87,6 +87,16 @@ public record MessageContent(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
+    /**
+     * A server-generated tips message: {@code event} happened, done by {@code operator}, concerning {@code targets}. In a
+     * group conversation routing delivers it to the group's members and to its targets ({@link GroupEvent}).
+     */
+    public static MessageContent tips(String event, String operator, List<String> targets) {
+        return new MessageContent(MessageType.TIPS, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, event, operator,
+                targets == null ? null : List.copyOf(targets), null);
+    }
+
     /** A command (signaling) message with a base64 payload. */
     public static MessageContent command(String base64Data) {
         return new MessageContent(MessageType.COMMAND, null, base64Data, null, null, null, null, null, null, null, null, null,

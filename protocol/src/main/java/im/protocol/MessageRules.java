@@ -41,11 +41,7 @@ public final class MessageRules {
             case IMAGE, FILE, AUDIO, VIDEO -> checkMedia(content, type);
             case LOCATION -> checkLocation(content);
             case COMBINE -> checkCombine(content);
-            case TIPS -> {
-                if (content.event() == null) {
-                    throw invalid("tips need an event");
-                }
-            }
+            case TIPS -> checkTips(content);
         }
         if (type == MessageType.BARRAGE && target != ConversationType.ROOM) {
             throw invalid("barrage messages go to rooms only");
@@ -231,6 +227,17 @@ public final class MessageRules {
             throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
                     "audio is limited to " + Limits.AUDIO_MAX_SECONDS + " seconds");
         }
+    }
+
+    private static void checkTips(MessageContent content) {
+        String event = content.event();
+        if (event == null || event.isEmpty() || event.length() > Limits.TIPS_EVENT_MAX) {
+            throw invalid("tips need an event of 1-" + Limits.TIPS_EVENT_MAX + " characters");
+        }
+        if (content.operator() != null) {
+            Ids.requireId(content.operator(), "tips operator");
+        }
+        Ids.requireIds(content.targets(), Limits.TIPS_TARGETS_MAX, "tips target");
     }
 
     private static void checkLocation(MessageContent content) {

@@ -1,5 +1,8 @@
 package im.protocol;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
 /**
  * The checks a consumer applies to the records of the contract's other topics, whoever produced them (a gateway node, a
  * backend, an operator's tool): a record that breaks them is dead-lettered with the {@link ProtocolException}'s code and
@@ -87,9 +90,48 @@ public final class RecordRules {
             if (value.owner() != null) {
                 Ids.requireId(value.owner(), "owner");
             }
+            checkGroupInfo(value.notice(), value.avatarUrl(), value.attributes(), Limits.GROUP_NOTICE_MAX_BYTES,
+                    Limits.GROUP_AVATAR_URL_MAX_BYTES, Limits.GROUP_ATTRIBUTES_MAX, Limits.GROUP_ATTRIBUTE_KEY_MAX_BYTES,
+                    Limits.GROUP_ATTRIBUTE_VALUE_MAX_BYTES);
         } else if (!Membership.KIND_MEMBER.equals(value.kind()) || !userId.equals(value.userId())) {
             throw invalid("a group/<groupId>/<userId> record is that member");
+        } else if (value.role() != null && !Membership.ROLE_ADMIN.equals(value.role())
+                && !Membership.ROLE_MEMBER.equals(value.role())) {
+            throw invalid("a member's role is admin or member (the group's owner field names its owner)");
         }
+    }
+
+    /**
+     * Checks a group's notice, avatar URL and attributes against limits (a gateway's configured ones for requests, the
+     * contract's caps in {@link Limits} for records): text without NUL, sizes in UTF-8 bytes, non-empty attribute keys.
+     */
+    public static void checkGroupInfo(String notice, String avatarUrl, Map<String, String> attributes, int noticeMax,
+            int avatarUrlMax, int attributesMax, int keyMax, int valueMax) {
+        if (utf8(Text.require(notice, "notice")) > noticeMax) {
+            throw invalid("notice must be at most " + noticeMax + " bytes");
+        }
+        if (utf8(Text.require(avatarUrl, "avatarUrl")) > avatarUrlMax) {
+            throw invalid("avatarUrl must be at most " + avatarUrlMax + " bytes");
+        }
+        if (attributes == null) {
+            return;
+        }
+        if (attributes.size() > attributesMax) {
+            throw invalid("at most " + attributesMax + " attributes");
+        }
+        for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+            String key = attribute.getKey();
+            if (key == null || key.isEmpty() || utf8(Text.require(key, "attribute key")) > keyMax) {
+                throw invalid("attribute keys are 1-" + keyMax + " bytes");
+            }
+            if (attribute.getValue() == null || utf8(Text.require(attribute.getValue(), "attribute value")) > valueMax) {
+                throw invalid("attribute " + key + ": values are 0-" + valueMax + " bytes, never null");
+            }
+        }
+    }
+
+    private static int utf8(String value) {
+        return value == null ? 0 : value.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** Checks an {@code im.deliveries} record before a gateway node pushes it. */

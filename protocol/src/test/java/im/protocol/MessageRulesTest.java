@@ -33,6 +33,21 @@ class MessageRulesTest {
     }
 
     @Test
+    void tips_needAnEvent_andValidTargets() {
+        assertThatCode(() -> MessageRules.checkContent(MessageContent.tips("membersRemoved", "alice", List.of("bob")),
+                ConversationType.GROUP)).doesNotThrowAnyException();
+        assertThat(codeOf(() -> MessageRules.checkContent(MessageContent.tips(null, "alice", List.of()),
+                ConversationType.GROUP))).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(codeOf(() -> MessageRules.checkContent(MessageContent.tips("x".repeat(65), "alice", List.of()),
+                ConversationType.GROUP))).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(codeOf(() -> MessageRules.checkContent(MessageContent.tips("roleChanged", "bad id", List.of()),
+                ConversationType.GROUP))).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(codeOf(() -> MessageRules.checkContent(MessageContent.tips("roleChanged", "alice",
+                Collections.nCopies(Limits.TIPS_TARGETS_MAX + 1, "bob")), ConversationType.GROUP)))
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+    }
+
+    @Test
     void command_isLimitedTo5KB_ofDecodedData() {
         String ok = Base64.getEncoder().encodeToString(new byte[5 * 1024]);
         String big = Base64.getEncoder().encodeToString(new byte[5 * 1024 + 1]);

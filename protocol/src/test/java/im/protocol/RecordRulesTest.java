@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +81,38 @@ class RecordRulesTest {
         assertThatThrownBy(() -> RecordRules.checkMembership("group/g1/bob",
                 new Membership(1, Membership.KIND_MEMBER, "g2", "bob", null, null, 1))).isInstanceOf(ProtocolException.class);
         assertThatThrownBy(() -> RecordRules.checkMembership("presence/x", null)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void membership_v11Fields_areChecked_andOldRecordsStillPass() {
+        assertThatCode(() -> RecordRules.checkMembership("group/g1",
+                Membership.group("g1", "Team", "alice", "read me", "https://x/a.png", Map.of("k", "v"), 1)))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> RecordRules.checkMembership("group/g1/bob", Membership.member("g1", "bob", "admin", 1)))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> RecordRules.checkMembership("group/g1/bob",
+                new Membership(1, Membership.KIND_MEMBER, "g1", "bob", null, null, 1))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> RecordRules.checkMembership("group/g1/bob", Membership.member("g1", "bob", "owner", 1)))
+                .as("the group's owner field names the owner").isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkMembership("group/g1/bob", Membership.member("g1", "bob", "king", 1)))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkMembership("group/g1",
+                Membership.group("g1", "Team", "alice", "x".repeat(Limits.GROUP_NOTICE_MAX_BYTES + 1), null, null, 1)))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkMembership("group/g1",
+                Membership.group("g1", "Team", "alice", "nul\u0000", null, null, 1))).isInstanceOf(ProtocolException.class);
+        Map<String, String> many = new HashMap<>();
+        for (int i = 0; i <= Limits.GROUP_ATTRIBUTES_MAX; i++) {
+            many.put("k" + i, "v");
+        }
+        assertThatThrownBy(() -> RecordRules.checkMembership("group/g1",
+                Membership.group("g1", "Team", "alice", null, null, many, 1))).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkMembership("group/g1",
+                Membership.group("g1", "Team", "alice", null, null, Map.of("", "v"), 1)))
+                .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> RecordRules.checkMembership("group/g1",
+                Membership.group("g1", "Team", "alice", null, null, Map.of("k\u0000", "v"), 1)))
+                .isInstanceOf(ProtocolException.class);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,11 @@ class SchemaTest {
     @Test
     void envelope_matchesItsSchema() {
         assertThat(validate("message-envelope.v1.json", Samples.envelope("alice", "bob"))).isEmpty();
+        Envelope tips = Samples.envelope("alice", "bob")
+                .withMessage(MessageContent.tips(GroupEvent.MEMBERS_REMOVED.wireName(), "alice", List.of("bob")));
+        assertThat(validate("message-envelope.v1.json", tips)).isEmpty();
+        assertThat(validate("message-envelope.v1.json",
+                tips.withMessage(MessageContent.tips("membersRemoved", "alice", List.of("bad id"))))).isNotEmpty();
     }
 
     @Test
@@ -140,6 +146,10 @@ class SchemaTest {
     void membership_matchesItsSchema() {
         assertThat(validate("membership.v1.json", Samples.group())).isEmpty();
         assertThat(validate("membership.v1.json", Samples.member())).isEmpty();
+        assertThat(validate("membership.v1.json",
+                Membership.group("g1", "Friends", "alice", "hello", "https://x/a.png", Map.of("k", "v"), 1L))).isEmpty();
+        assertThat(validate("membership.v1.json", Membership.member("g1", "bob", Membership.ROLE_ADMIN, 1L))).isEmpty();
+        assertThat(validate("membership.v1.json", Membership.member("g1", "bob", "king", 1L))).isNotEmpty();
     }
 
     @Test

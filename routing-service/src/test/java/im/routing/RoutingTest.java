@@ -31,6 +31,7 @@ import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
 import im.protocol.Delivery;
 import im.protocol.Envelope;
+import im.protocol.GroupEvent;
 import im.protocol.JsonCodec;
 import im.protocol.Membership;
 import im.protocol.MessageContent;
@@ -265,6 +266,53 @@ class RoutingTest {
             awaitDelivery(deliveries, marker, nodeB);
             assertThat(deliveriesTo(deliveries, outsiders, message, marker))
                     .as("a node that holds no member (same slot as %s)", nodeB.id()).isEmpty();
+        }
+    }
+
+    @Test
+    void groupTips_reachTheMembers_andItsTargets_evenWhenTheyAreNoMembers() {
+        Node node = Node.fresh("n-t", 3);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        String removed = unique("removed");
+        String outsider = unique("outsider");
+        String groupId = unique("g");
+        connect(node, alice, bob, removed, outsider);
+        group(groupId, alice, bob);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope text = text(alice, ConversationType.GROUP, groupId, "members only");
+            Envelope tips = text(alice, ConversationType.GROUP, groupId, "x")
+                    .withMessage(MessageContent.tips(GroupEvent.MEMBERS_REMOVED.wireName(), alice, List.of(removed)));
+            produce(Topics.MESSAGES_RELIABLE, text);
+            produce(Topics.MESSAGES_RELIABLE, tips);
+
+            assertThat(awaitDelivery(deliveries, tips, node).userIds()).containsExactlyInAnyOrder(alice, bob, removed);
+            assertThat(awaitDelivery(deliveries, text, node).userIds()).as("not a tips: members only")
+                    .containsExactlyInAnyOrder(alice, bob);
+        }
+    }
+
+    @Test
+    void groupTips_isReplayedToATarget_whoseSessionAppearsAfterItWasRouted() {
+        Node node = Node.fresh("n-tr", 3);
+        String alice = unique("alice");
+        String removed = unique("removed");
+        String groupId = unique("g");
+        connect(node, alice);
+        group(groupId, alice);
+
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            Envelope tips = text(alice, ConversationType.GROUP, groupId, "x")
+                    .withMessage(MessageContent.tips(GroupEvent.MEMBERS_REMOVED.wireName(), alice, List.of(removed)));
+            produce(Topics.MESSAGES_RELIABLE, tips);
+            assertThat(awaitDelivery(deliveries, tips, node).userIds()).as("the target is offline").containsExactly(alice);
+
+            connect(node, removed);
+            // the target's id is in every delivery's tips targets: tell the replay by whom it addresses
+            Delivery replay = JsonCodec.decode(deliveries.await(r -> deliveryOf(tips, node).test(r)
+                    && JsonCodec.decode(r.value(), Delivery.class).userIds().contains(removed)).value(), Delivery.class);
+            assertThat(replay.userIds()).containsExactly(removed);
         }
     }
 

@@ -152,6 +152,9 @@ class ContractIT {
                     && reliable.stream().anyMatch(v -> "conversationChanged".equals(v.at("/action/type").asText()))
                     && deliveries.stream().anyMatch(v -> v.has("conversationChanged"))
                     && values(records, Topics.MEMBERSHIP).stream().anyMatch(v -> groupId.equals(v.path("groupId").asText()))
+                    && values(records, Topics.MESSAGES_RELIABLE).stream()
+                            .anyMatch(v -> ("group/" + groupId).equals(v.path("conversationKey").asText())
+                                    && "membersRemoved".equals(v.at("/message/event").asText()))
                     && values(records, Topics.MEDIA).stream().anyMatch(v -> mediaId.equals(v.path("mediaId").asText()))
                     && values(records, Topics.BROADCAST).stream()
                             .anyMatch(v -> broadcastText.equals(v.at("/message/text").asText()))
@@ -177,8 +180,8 @@ class ContractIT {
 
     /**
      * Sends, receipts (op and read), a recall, a media message by mediaId, location and custom messages, a group with a
-     * member removed, a room with barrage and a targeted command, an admin broadcast, an admin kick, a custom status, a
-     * message to a user who is offline (a notification) and a poison record from a backend.
+     * member removed (its tips messages), a room with barrage and a targeted command, an admin broadcast, an admin kick, a
+     * custom status, a message to a user who is offline (a notification) and a poison record from a backend.
      */
     private static Scenario driveEveryKindOfAction() throws Exception {
         String alice = Stack.user("alice");

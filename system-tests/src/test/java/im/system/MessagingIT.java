@@ -1,6 +1,7 @@
 package im.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -154,8 +155,10 @@ class MessagingIT {
 
             Ack ack = e.request(text(ConversationType.GROUP, groupId, "hello group", null));
             assertThat(ack.isSuccess()).as(String.valueOf(ack.error())).isTrue();
-            assertThat(f.awaitMessages(1).get(0).content().text()).isEqualTo("hello group");
-            assertThat(g.awaitMessages(1).get(0).content().text()).isEqualTo("hello group");
+            // the group's groupCreated tips (v1.1) comes first
+            assertThat(f.awaitMessages(2)).extracting(m -> m.content().type().wireName(), m -> m.content().text())
+                    .containsExactly(tuple("tips", null), tuple("text", "hello group"));
+            assertThat(g.awaitMessages(2).get(1).content().text()).isEqualTo("hello group");
             assertThat(f.awaitOp("messages").get("conversation").get("id").asText()).isEqualTo(groupId);
 
             assertThat(h.request(text(ConversationType.GROUP, groupId, "let me in", null)).error().code())

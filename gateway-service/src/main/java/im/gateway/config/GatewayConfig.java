@@ -101,6 +101,9 @@ public interface GatewayConfig {
     @WithDefault("500")
     int groupRequestMaxMembers();
 
+    /** Limits of a group's info and size (PATCH /v1/groups/{id}, adding members), within the contract's caps. */
+    Groups groups();
+
     /** How long after sending a message its sender may recall it. */
     @WithDefault("2m")
     Duration revokeWindow();
@@ -165,6 +168,37 @@ public interface GatewayConfig {
         /** Custom status changes (setStatus) one user may make per minute: each is a record every gateway node reads. */
         @WithDefault("30")
         int statusChangesPerMinute();
+    }
+
+    /**
+     * What a group may hold. Each is at most the contract's cap that every reader of im.membership enforces
+     * ({@code im.protocol.Limits}: notice 16 KiB, avatar URL 2 KiB, 100 attributes of 256 B keys and 4 KiB values, a
+     * tips message's 10,000 targets, which bounds a group: its dismissal names every member).
+     */
+    interface Groups {
+        /** Longest notice, in UTF-8 bytes. */
+        @WithDefault("1024")
+        int noticeMaxBytes();
+
+        /** Longest avatar URL, in UTF-8 bytes. */
+        @WithDefault("1024")
+        int avatarUrlMaxBytes();
+
+        /** Most attributes one group holds. */
+        @WithDefault("20")
+        int attributesMax();
+
+        /** Longest attribute key, in UTF-8 bytes. */
+        @WithDefault("64")
+        int attributeKeyMaxBytes();
+
+        /** Longest attribute value, in UTF-8 bytes. */
+        @WithDefault("1024")
+        int attributeValueMaxBytes();
+
+        /** Most members one group holds (adding past it is INVALID_REQUEST). */
+        @WithDefault("5000")
+        int maxMembers();
     }
 
     /** POST /v1/auth/token: signs tokens for anybody, so it is for local development only. */

@@ -1,6 +1,6 @@
 package im.routing.messaging;
 
-import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -55,7 +55,8 @@ public class Replays {
 
     /** A user gained sessions or rooms on a node (fired by the presence table once the change is applied). */
     void onGained(@Observes Gained gained) {
-        List<RecentMessages.Entry> entries = new ArrayList<>();
+        // a set: a group's tips is in the group's log and in its targets' logs
+        Set<RecentMessages.Entry> entries = new LinkedHashSet<>();
         if (gained.sessions()) {
             entries.addAll(recent.recent(RecentMessages.userLog(gained.userId())));
             for (String group : Set.copyOf(membership.groupsOf(gained.userId()))) {

@@ -72,6 +72,19 @@ public final class RecentMessages {
         return recordHolding(held, 0, entry, resolve);
     }
 
+    /**
+     * Records {@code entry} in one log without holding it: for logs whose sessions the message reaches on top of its
+     * conversation's (a group's tips to its targets), appended before the recipients are resolved, so a session that
+     * appears after the resolution finds it here (the gateway drops a replay of what a session had).
+     */
+    public void append(String logName, Entry entry) {
+        Log log = logs.get(logName, n -> new Log());
+        synchronized (log) {
+            log.entries.addLast(entry);
+            trim(log, entry.routedAt());
+        }
+    }
+
     private <T> T recordHolding(List<Log> held, int index, Entry entry, Supplier<T> resolve) {
         if (index == held.size()) {
             return resolve.get();

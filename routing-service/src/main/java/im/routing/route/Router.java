@@ -17,13 +17,14 @@ import im.protocol.Delivery;
 import im.protocol.Envelope;
 import im.protocol.MembershipView;
 import im.protocol.Message;
+import im.protocol.MessageContent;
 import im.protocol.MessageType;
 import im.routing.presence.PresenceTable;
 import im.routing.presence.PresenceTable.NodeState;
 
 /**
  * Resolves who receives a message and on which gateway nodes: peer, the recipient's sessions and the sender's other
- * sessions; group, the members; room, the members who entered it (a room command with {@code toUserIds}: just those).
+ * sessions; group, the members (and a tips message's targets); room, the members who entered it (a room command with {@code toUserIds}: just those).
  * One delivery per node that holds a recipient, addressed to that node's slot.
  */
 @ApplicationScoped
@@ -69,15 +70,40 @@ public class Router {
             case GROUP -> List.of(RecentMessages.groupLog(key.first()));
             case ROOM -> List.of(RecentMessages.roomLog(key.first()));
         };
+        // a group's tips reaches its targets too, members or not (removed): their sessions that appear replay it
+        tipsTargets(envelope).forEach(userId -> recent.append(RecentMessages.userLog(userId), entry));
         return recent.record(logs, entry, () -> resolve(envelope, key, exclude, payload));
     }
 
     private List<Target> resolve(Envelope envelope, ConversationKey key, String exclude, Payload payload) {
         return switch (key.type()) {
             case PEER -> byUsers(List.of(key.first(), key.second()), envelope, exclude, payload);
-            case GROUP -> byUsers(membership.members(key.first()), envelope, exclude, payload);
+            case GROUP -> byUsers(groupRecipients(key.first(), envelope), envelope, exclude, payload);
             case ROOM -> room(key.first(), envelope, exclude, payload);
         };
+    }
+
+    private static List<String> tipsTargets(Envelope envelope) {
+        MessageContent content = envelope.message();
+        return content == null || content.type() != MessageType.TIPS || content.targets() == null
+                ? List.of()
+                : content.targets();
+    }
+
+    /**
+     * A group's members as this instance knows them now; for a tips message also its targets: the members a change removed
+     * (or all of a dismissed group's) are no members by the time the tips is routed, and the members it added may not be
+     * members yet in this instance's table (im.membership is read apart from the message topics), yet both must get it.
+     */
+    private Iterable<String> groupRecipients(String groupId, Envelope envelope) {
+        Set<String> members = membership.members(groupId);
+        List<String> targets = tipsTargets(envelope);
+        if (targets.isEmpty()) {
+            return members;
+        }
+        Set<String> recipients = new LinkedHashSet<>(members);
+        recipients.addAll(targets);
+        return recipients;
     }
 
     /** Deliveries to just these users' sessions (receipts go to the senders they concern). */
