@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import io.opentelemetry.context.Context;
+
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
 import im.gateway.messaging.MembershipPublisher;
@@ -103,8 +105,8 @@ public class GroupService {
             records.add(Membership.group(id, name, caller.userId(), null, null, null, now));
             all.forEach(user -> records.add(Membership.member(id, user, Membership.ROLE_MEMBER, now)));
             return publisher.write(records, List.of());
-        }).thenCompose(v -> tips(caller, id, GroupEvent.GROUP_CREATED,
-                all.stream().filter(user -> !user.equals(caller.userId())).toList())).thenApply(v -> show(id));
+        }).thenCompose(Context.current().wrapFunction(v -> tips(caller, id, GroupEvent.GROUP_CREATED,
+                all.stream().filter(user -> !user.equals(caller.userId())).toList()))).thenApply(v -> show(id));
     }
 
     /** Adds members (owner or admins); users who are members already are left as they are. */
@@ -120,7 +122,7 @@ public class GroupService {
         List<Membership> records = added.stream()
                 .map(user -> Membership.member(groupId, user, Membership.ROLE_MEMBER, now)).toList();
         return publisher.write(records, List.of())
-                .thenCompose(v -> tips(caller, groupId, GroupEvent.MEMBERS_JOINED, added))
+                .thenCompose(Context.current().wrapFunction(v -> tips(caller, groupId, GroupEvent.MEMBERS_JOINED, added)))
                 .thenApply(v -> show(groupId));
     }
 
@@ -139,7 +141,8 @@ public class GroupService {
                 .orElseThrow(() -> new ProtocolException(ErrorCode.NOT_FOUND, userId + " is not a member of " + groupId));
         GroupRules.checkRemove(callerRole, targetRole);
         return publisher.write(List.of(), List.of(Membership.memberKey(groupId, userId)))
-                .thenCompose(v -> tips(caller, groupId, GroupEvent.MEMBERS_REMOVED, List.of(userId)))
+                .thenCompose(
+                        Context.current().wrapFunction(v -> tips(caller, groupId, GroupEvent.MEMBERS_REMOVED, List.of(userId))))
                 .thenApply(v -> show(groupId));
     }
 
@@ -147,7 +150,8 @@ public class GroupService {
     public CompletableFuture<Void> leave(UserPrincipal caller, String groupId) {
         GroupRules.checkLeave(requireRole(caller, groupId));
         return publisher.write(List.of(), List.of(Membership.memberKey(groupId, caller.userId())))
-                .thenCompose(v -> tips(caller, groupId, GroupEvent.MEMBER_LEFT, List.of(caller.userId())));
+                .thenCompose(Context.current()
+                        .wrapFunction(v -> tips(caller, groupId, GroupEvent.MEMBER_LEFT, List.of(caller.userId()))));
     }
 
     /** Gives a member the role {@code admin} or {@code member}: the owner only. */
@@ -163,7 +167,8 @@ public class GroupService {
             return CompletableFuture.completedFuture(info(groupId));
         }
         return publisher.write(List.of(Membership.member(groupId, userId, newRole, System.currentTimeMillis())), List.of())
-                .thenCompose(v -> tips(caller, groupId, GroupEvent.ROLE_CHANGED, List.of(userId)))
+                .thenCompose(
+                        Context.current().wrapFunction(v -> tips(caller, groupId, GroupEvent.ROLE_CHANGED, List.of(userId))))
                 .thenApply(v -> info(groupId));
     }
 
@@ -182,7 +187,8 @@ public class GroupService {
                 Membership.member(groupId, caller.userId(), Membership.ROLE_MEMBER, now),
                 Membership.member(groupId, newOwner, Membership.ROLE_MEMBER, now));
         return publisher.write(records, List.of())
-                .thenCompose(v -> tips(caller, groupId, GroupEvent.OWNER_CHANGED, List.of(newOwner)))
+                .thenCompose(
+                        Context.current().wrapFunction(v -> tips(caller, groupId, GroupEvent.OWNER_CHANGED, List.of(newOwner))))
                 .thenApply(v -> info(groupId));
     }
 
@@ -194,7 +200,7 @@ public class GroupService {
         members.forEach(user -> keys.add(Membership.memberKey(groupId, user)));
         keys.add(Membership.groupKey(groupId));
         return publisher.write(List.of(), keys)
-                .thenCompose(v -> tips(caller, groupId, GroupEvent.GROUP_DISMISSED, members));
+                .thenCompose(Context.current().wrapFunction(v -> tips(caller, groupId, GroupEvent.GROUP_DISMISSED, members)));
     }
 
     /** Changes the group's name, notice, avatar URL or attributes: owner or admins. */
@@ -219,7 +225,8 @@ public class GroupService {
             return CompletableFuture.completedFuture(info(groupId));
         }
         return publisher.write(List.of(changed), List.of())
-                .thenCompose(v -> tips(caller, groupId, GroupEvent.GROUP_INFO_CHANGED, List.of()))
+                .thenCompose(
+                        Context.current().wrapFunction(v -> tips(caller, groupId, GroupEvent.GROUP_INFO_CHANGED, List.of())))
                 .thenApply(v -> info(groupId));
     }
 
@@ -273,7 +280,8 @@ public class GroupService {
 
     /**
      * Writes the change's tips message into the group's conversation, sent by the operator. The change is made already:
-     * should Kafka not take the tips, the caller hears UNAVAILABLE and the members miss this one notice.
+     * should Kafka not take the tips, the caller hears UNAVAILABLE and the members miss this one notice. Callers run it
+     * in the request's trace context ({@code Context.wrapFunction}), which the tips record continues.
      */
     private CompletableFuture<Void> tips(UserPrincipal operator, String groupId, GroupEvent event, List<String> targets) {
         long now = System.currentTimeMillis();
@@ -281,7 +289,7 @@ public class GroupService {
         Envelope envelope = new Envelope(Envelope.VERSION, MessageIds.next(now), null,
                 ConversationKey.of(operator.userId(), to).value(), to, new Sender(operator.userId(), operator.userName()),
                 now, null, null, null, null, null, MessageContent.tips(event.wireName(), operator.userId(), targets));
-        return messages.publish(envelope, JsonCodec.encodeBytes(envelope))
+        return messages.publish(envelope, JsonCodec.encodeBytes(envelope), Context.current())
                 .orTimeout(config.produceTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .<Void>thenApply(metadata -> null)
                 .exceptionally(failure -> {
