@@ -76,7 +76,13 @@ public class LiveConversations {
     @Inject
     MeterRegistry metrics;
 
+    /** Conversations pending in {@link #pending} at most; past it a batch's new ones are dropped (counted). */
+    private static final int PENDING_MAX = 100_000;
+
     private ThreadPoolExecutor worker;
+    /** Conversations stored since the worker last took them, by key (guarded by itself). */
+    private final Map<String, BatchWriter.Touched> pending = new LinkedHashMap<>();
+    private boolean scheduled;
     private Counter published;
     private Counter dropped;
 
@@ -97,11 +103,49 @@ public class LiveConversations {
         worker.shutdownNow();
     }
 
-    /** The conversations a stored batch changed: their users' new state, computed and written off the storing thread. */
+    /**
+     * The conversations a stored batch changed: their users' new state, computed and written off the storing thread.
+     * Batches stored while the worker is busy are merged and published together: each event is a snapshot of the state
+     * when it is computed, so under load one set of queries and one record per conversation covers many batches instead
+     * of one per batch.
+     */
     public void stored(List<BatchWriter.Touched> touched) {
-        if (config.live().enabled() && !touched.isEmpty()) {
-            submit(() -> publishBatch(touched));
+        if (!config.live().enabled() || touched.isEmpty()) {
+            return;
         }
+        boolean schedule;
+        synchronized (pending) {
+            for (BatchWriter.Touched conversation : touched) {
+                if (pending.size() >= PENDING_MAX && !pending.containsKey(conversation.conversationKey())) {
+                    dropped.increment();
+                    continue;
+                }
+                pending.merge(conversation.conversationKey(), conversation, LiveConversations::merged);
+            }
+            schedule = !scheduled;
+            scheduled = true;
+        }
+        if (schedule && !submit(this::publishPending)) {
+            synchronized (pending) {
+                scheduled = false; // the next batch tries again, with these conversations still pending
+            }
+        }
+    }
+
+    private void publishPending() {
+        List<BatchWriter.Touched> touched;
+        synchronized (pending) {
+            touched = List.copyOf(pending.values());
+            pending.clear();
+            scheduled = false;
+        }
+        publishBatch(touched);
+    }
+
+    private static BatchWriter.Touched merged(BatchWriter.Touched a, BatchWriter.Touched b) {
+        Set<String> senders = new HashSet<>(a.senders());
+        senders.addAll(b.senders());
+        return new BatchWriter.Touched(a.conversationKey(), senders, a.recalled() || b.recalled());
     }
 
     /**
@@ -131,7 +175,8 @@ public class LiveConversations {
         }
     }
 
-    private void submit(Runnable task) {
+    /** Hands the task to the worker; false (counted as dropped) when its queue is full. */
+    private boolean submit(Runnable task) {
         try {
             worker.execute(() -> {
                 try {
@@ -141,8 +186,10 @@ public class LiveConversations {
                     LOG.warnf(e, "live conversation events not written (best effort; the next change sends the state again)");
                 }
             });
+            return true;
         } catch (RejectedExecutionException e) {
             dropped.increment();
+            return false;
         }
     }
 
