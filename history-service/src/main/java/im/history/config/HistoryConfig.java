@@ -86,6 +86,14 @@ public interface HistoryConfig {
         boolean enabled();
 
         /**
+         * The events of stored messages are computed at most this often: what the batches of one interval changed goes
+         * out together, one record per conversation, with the state at its end (a user's own read or delete is not
+         * held back). Under load this is what keeps the events' queries and records from competing with the messages.
+         */
+        @WithDefault("250ms")
+        Duration minInterval();
+
+        /**
          * Groups with more members than this get no {@code conversationChanged} for new messages and recalls (the cost
          * grows with every member); a member's own read or delete is still pushed to them. Rooms never get any.
          */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,8 @@ public class LiveConversations {
     /** Conversations stored since the worker last took them, by key (guarded by itself). */
     private final Map<String, BatchWriter.Touched> pending = new LinkedHashMap<>();
     private boolean scheduled;
+    /** When the worker last took the pending conversations (epoch ms). */
+    private volatile long lastRun;
     private Counter published;
     private Counter dropped;
 
@@ -125,14 +128,26 @@ public class LiveConversations {
             schedule = !scheduled;
             scheduled = true;
         }
-        if (schedule && !submit(this::publishPending)) {
-            synchronized (pending) {
-                scheduled = false; // the next batch tries again, with these conversations still pending
+        if (schedule) {
+            // at most one computation per min-interval: the batches stored meanwhile join this one
+            long wait = Math.max(0, lastRun + config.live().minInterval().toMillis() - System.currentTimeMillis());
+            Runnable hand = () -> {
+                if (!submit(this::publishPending)) {
+                    synchronized (pending) {
+                        scheduled = false; // the next batch tries again, with these conversations still pending
+                    }
+                }
+            };
+            if (wait == 0) {
+                hand.run();
+            } else {
+                CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS).execute(hand);
             }
         }
     }
 
     private void publishPending() {
+        lastRun = System.currentTimeMillis();
         List<BatchWriter.Touched> touched;
         synchronized (pending) {
             touched = List.copyOf(pending.values());
