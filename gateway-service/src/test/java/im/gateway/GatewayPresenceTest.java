@@ -3,6 +3,7 @@ package im.gateway;
 import static im.gateway.GatewayTestSupport.uniqueUser;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.net.URL;
@@ -215,7 +216,9 @@ class GatewayPresenceTest {
                     .body("presence.size()", equalTo(2))
                     .body("presence[0].userId", equalTo(bob)).body("presence[0].state", equalTo("online"))
                     .body("presence[0].customStatus", equalTo("coding"))
-                    .body("presence[1].userId", equalTo(nobody)).body("presence[1].state", equalTo("offline"));
+                    .body("presence[1].userId", equalTo(nobody)).body("presence[1].state", equalTo("offline"))
+                    // exactly the contract's fields (a getter once leaked an "online" boolean)
+                    .body("presence[0].keySet()", containsInAnyOrder("userId", "state", "customStatus"));
 
             // an empty status clears it
             request(bobWs, Map.of("op", "setStatus", "customStatus", ""));

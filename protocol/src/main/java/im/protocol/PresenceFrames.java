@@ -56,12 +56,7 @@ public final class PresenceFrames {
      * @param lastSeenAt offline only: when the user went offline, epoch milliseconds, when known
      * @param customStatus the user's custom status, if any
      */
-    public record UserPresence(String userId, String state, Long lastSeenAt, String customStatus) {
-
-        public boolean isOnline() {
-            return ONLINE.equals(state);
-        }
-    }
+    public record UserPresence(String userId, String state, Long lastSeenAt, String customStatus) {}
 
     /** The {@code presence} push: a subscribed user's current state, then each change. */
     public record Push(String op, String userId, String state, Long lastSeenAt, String customStatus) {
