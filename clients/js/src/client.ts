@@ -547,12 +547,24 @@ export class IMClient {
     if (orderKey < 0) {
       return;
     }
-    const before = this.conversations.totalUnread();
+    const localBefore = this.conversations.totalUnread();
+    const totalBefore = this.getTotalUnreadCount();
     await this.http.request('POST', `${conversationPath(conversation)}/read`, { orderKey });
     const changed = this.conversations.onRead(conversation, orderKey);
+    this.adjustServerTotal(localBefore);
     this.events.emit('conversationChanged', { infoList: [changed] });
-    if (this.conversations.totalUnread() !== before) {
-      this.events.emit('totalUnreadChanged', { totalUnreadCount: this.conversations.totalUnread() });
+    if (this.getTotalUnreadCount() !== totalBefore) {
+      this.events.emit('totalUnreadChanged', { totalUnreadCount: this.getTotalUnreadCount() });
+    }
+  }
+
+  /**
+   * A read or delete made here lowers the server's total (when it sent one) by what it lowered this client's sum, at
+   * once; the server's own `totalUnreadChanged` that follows confirms it.
+   */
+  private adjustServerTotal(localBefore: number): void {
+    if (this.serverTotalUnread !== undefined) {
+      this.serverTotalUnread = Math.max(0, this.serverTotalUnread - (localBefore - this.conversations.totalUnread()));
     }
   }
 
@@ -563,10 +575,11 @@ export class IMClient {
   async deleteMessage(conversation: Conversation, messageId: string): Promise<void> {
     this.requireUser();
     await this.http.request('DELETE', `${conversationPath(conversation)}/messages/${encodeURIComponent(messageId)}`);
+    const localBefore = this.conversations.totalUnread();
     const before = this.getTotalUnreadCount();
     const changed = this.conversations.onDeleted(conversation, messageId);
     if (changed) {
-      this.emitLocalChange(changed, before);
+      this.emitLocalChange(changed, localBefore, before);
     }
   }
 
@@ -574,10 +587,11 @@ export class IMClient {
   async clearConversation(conversation: Conversation): Promise<void> {
     this.requireUser();
     await this.http.request('DELETE', `${conversationPath(conversation)}/messages`);
+    const localBefore = this.conversations.totalUnread();
     const before = this.getTotalUnreadCount();
     const changed = this.conversations.onCleared(conversation);
     if (changed) {
-      this.emitLocalChange(changed, before);
+      this.emitLocalChange(changed, localBefore, before);
     }
   }
 
@@ -588,17 +602,19 @@ export class IMClient {
   async deleteConversation(conversation: Conversation): Promise<void> {
     this.requireUser();
     await this.http.request('DELETE', conversationPath(conversation));
+    const localBefore = this.conversations.totalUnread();
     const before = this.getTotalUnreadCount();
     const removed = this.conversations.onRemoved(conversation);
     if (removed) {
-      this.emitLocalChange(removed, before);
+      this.emitLocalChange(removed, localBefore, before);
     }
   }
 
-  private emitLocalChange(info: ConversationInfo, totalBefore: number): void {
+  private emitLocalChange(info: ConversationInfo, localBefore: number, totalBefore: number): void {
+    this.adjustServerTotal(localBefore);
     this.events.emit('conversationChanged', { infoList: [info] });
-    if (this.serverTotalUnread === undefined && this.conversations.totalUnread() !== totalBefore) {
-      this.events.emit('totalUnreadChanged', { totalUnreadCount: this.conversations.totalUnread() });
+    if (this.getTotalUnreadCount() !== totalBefore) {
+      this.events.emit('totalUnreadChanged', { totalUnreadCount: this.getTotalUnreadCount() });
     }
   }
 

@@ -169,7 +169,8 @@ describe('demo app in headless Chromium', { timeout: 600_000 }, () => {
     // bob sees an unread badge, opens the conversation, and alice sees it read
     const badge = await b.waitForSelector(`.conv[data-conv="peer:${alice}"] [data-testid="badge"]`, { timeout: 20_000 });
     assert.equal(await badge!.evaluate((e) => e.textContent), '1');
-    await b.click(`.conv[data-conv="peer:${alice}"]`);
+    // a locator retries when live updates re-render the list between finding the row and clicking it
+    await b.locator(`.conv[data-conv="peer:${alice}"]`).click();
     await waitForTexts(b, 'bob sees the message', (t) => t.includes('Hi Bob! Lunch at noon?'));
     await b.waitForFunction((id) => !document.querySelector(`.conv[data-conv="peer:${id}"] [data-testid="badge"]`), {}, alice);
     await a.waitForFunction(() => [...document.querySelectorAll('[data-testid="state"]')].some((e) => e.textContent === 'Read'), { timeout: 20_000 });
@@ -236,7 +237,8 @@ describe('demo app in headless Chromium', { timeout: 600_000 }, () => {
       await say(a, 'Hello room!');
       return (await b.$$('[data-testid="barrage"]')).length > 0;
     });
-    await b.click(`.conv[data-conv="peer:${alice}"]`);
+    // a locator retries when live updates re-render the list between finding the row and clicking it
+    await b.locator(`.conv[data-conv="peer:${alice}"]`).click();
     await waitForTexts(b, 'bob back in the chat', (t) => t.includes('Table for two at 12:00'));
     const admin = s.token('ops', { admin: true });
     await waitFor('the broadcast banner shows', async () => {
@@ -248,7 +250,8 @@ describe('demo app in headless Chromium', { timeout: 600_000 }, () => {
       return (await b.$('[data-testid="banner"]')) !== null;
     });
     await b.screenshot({ path: join(SCREENSHOTS, 'demo.png') });
-    await a.click(`.conv[data-conv="peer:${bob}"]`);
+    // a locator retries when live updates re-render the list between finding the row and clicking it
+    await a.locator(`.conv[data-conv="peer:${bob}"]`).click();
     await a.waitForSelector('[data-testid="thumbnail"]');
     await a.screenshot({ path: join(SCREENSHOTS, 'demo-alice.png') });
     assert.deepEqual(errors, []);

@@ -192,7 +192,8 @@ describe('SDK against the real stack', { timeout: 900_000 }, () => {
     await alice.client.sendMessage(peer(sleeper.userId), { type: 'text', text: 'after' });
     await waitFor('after arrives', () => texts(sleeper.received).includes('after'));
     assertOrderedOnce(sleeper.received);
-    assert.equal(sleeper.received.length, 1 + 20 + 5 + 1 + 1);
+    // the groupCreated tips, before 0, 20 away, 5 group texts, new here, after
+    assert.equal(sleeper.received.length, 1 + 1 + 20 + 5 + 1 + 1);
   });
 
   it('media: upload with progress, image message with thumbnails', async () => {
