@@ -1,9 +1,7 @@
 package im.pipeline;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.StreamSupport;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -128,11 +126,16 @@ public class Tracing {
         W3C.inject(Context.root().with(span), headers, TO_HEADERS);
     }
 
-    /** The span's {@code traceparent} value, encoded once for many records. */
+    /**
+     * The span's {@code traceparent} value (W3C version 00), encoded once for many records: formatted from the span's
+     * ids directly, with no carrier map or propagator on the routing path. Null for an invalid span.
+     */
     public byte[] traceparent(Span span) {
-        Map<String, String> carrier = new HashMap<>(2);
-        W3C.inject(Context.root().with(span), carrier, Map::put);
-        String value = carrier.get(RecordHeaders.TRACEPARENT);
-        return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+        SpanContext context = span.getSpanContext();
+        if (!context.isValid()) {
+            return null;
+        }
+        return ("00-" + context.getTraceId() + '-' + context.getSpanId() + '-' + context.getTraceFlags().asHex())
+                .getBytes(StandardCharsets.US_ASCII);
     }
 }
