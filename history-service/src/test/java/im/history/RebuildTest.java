@@ -80,7 +80,7 @@ class RebuildTest {
         List<?> before = snapshot();
 
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
-                "truncate message, conversation, conversation_participant").executeUpdate());
+                "truncate message, conversation, conversation_participant, unread_count").executeUpdate());
         assertThat(count()).isZero();
         store.loop().seekToBeginning();
 

@@ -28,6 +28,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import im.history.config.HistoryConfig;
 import im.history.persistence.BatchWriter;
+import im.history.service.ConversationStates;
 import im.pipeline.Failures;
 import im.pipeline.KafkaClients;
 import im.protocol.ConversationKey;
@@ -47,7 +48,8 @@ import im.protocol.Topics;
  * inserts and before the commit, so the counts include the batch and the batch commits only once Kafka has the
  * notifications: a failure rolls the batch back and the retry stores and notifies again (at least once; a message stored
  * by an earlier pass is not notified again). Two statements per batch, whatever its size: the peer conversations of the
- * recipients, and the unread counts of every (recipient, conversation) pair.
+ * recipients, and the unread counts of every (recipient, conversation) pair ({@link ConversationStates#unread}: the same
+ * counts as the conversation list, kept in {@code unread_count}).
  * <p>
  * Recipients: peer, the other user; group, the members but the sender, or only the mentioned members when the group has
  * more than {@code max-group-members}; rooms and server-generated tips, nobody. Messages older than {@code max-age} (a
@@ -55,12 +57,6 @@ import im.protocol.Topics;
  */
 @ApplicationScoped
 public class Notifier {
-    /** Unread messages per (user, conversation): after the read position, sent by others, not recalled. */
-    private static final String UNREAD = "select p.user_id, p.conversation_key, count(m.message_id) "
-            + "from unnest(?::varchar[], ?::varchar[]) as p(user_id, conversation_key) "
-            + "left join read_state r on r.user_id = p.user_id and r.conversation_key = p.conversation_key "
-            + "join message m on m.conversation_key = p.conversation_key and m.order_key > coalesce(r.read_order_key, -1) "
-            + "and m.sender_id <> p.user_id and m.revoked_at is null group by p.user_id, p.conversation_key";
     private static final String PEER_CONVERSATIONS = "select user_id, conversation_key from conversation_participant "
             + "where user_id = any(?::varchar[])";
 
@@ -236,19 +232,13 @@ public class Notifier {
                 pairKeys.add(new ConversationKey(ConversationType.GROUP, group, null).value());
             }
         }
+        List<ConversationStates.Pair> pairs = new ArrayList<>(pairUsers.size());
+        for (int i = 0; i < pairUsers.size(); i++) {
+            pairs.add(new ConversationStates.Pair(pairUsers.get(i), pairKeys.get(i)));
+        }
         Map<String, Map<String, Long>> unread = new LinkedHashMap<>();
-        if (pairUsers.isEmpty()) {
-            return unread;
-        }
-        try (PreparedStatement counts = connection.prepareStatement(UNREAD)) {
-            counts.setArray(1, connection.createArrayOf("varchar", pairUsers.toArray()));
-            counts.setArray(2, connection.createArrayOf("varchar", pairKeys.toArray()));
-            try (ResultSet rows = counts.executeQuery()) {
-                while (rows.next()) {
-                    unread.computeIfAbsent(rows.getString(1), u -> new HashMap<>()).put(rows.getString(2), rows.getLong(3));
-                }
-            }
-        }
+        ConversationStates.unread(connection, pairs).forEach((pair, count) -> unread
+                .computeIfAbsent(pair.userId(), u -> new HashMap<>()).put(pair.conversationKey(), count));
         return unread;
     }
 }

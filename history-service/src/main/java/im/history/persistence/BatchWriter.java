@@ -404,6 +404,12 @@ public class BatchWriter {
             update.setString(5, messageId);
             update.executeUpdate();
         }
+        // every participant's kept unread count may have counted the recalled message
+        try (PreparedStatement bump = connection.prepareStatement(
+                "update conversation set recall_generation = recall_generation + 1 where conversation_key = ?")) {
+            bump.setString(1, stamped.key().value());
+            bump.executeUpdate();
+        }
         touched.merge(stamped.key().value(), new Touched(stamped.key().value(), new HashSet<>(), true),
                 (a, b) -> new Touched(a.conversationKey(), a.senders(), true));
         return mediaId == null ? null : MediaWithdrawn.of(mediaId, messageId, sender, envelope.timestamp());

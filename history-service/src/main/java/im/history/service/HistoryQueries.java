@@ -142,6 +142,7 @@ public class HistoryQueries {
                 + "read_order_key = greatest(read_state.read_order_key, excluded.read_order_key), updated_at = excluded.updated_at")
                 .setParameter(1, userId).setParameter(2, key.value()).setParameter(3, orderKey)
                 .setParameter(4, System.currentTimeMillis()).executeUpdate();
+        forget(userId, key);
         return readPosition(userId, key.value());
     }
 
@@ -192,6 +193,7 @@ public class HistoryQueries {
                 + "values (:u, :k, :o, :id, :now) on conflict do nothing").setParameter("u", userId)
                 .setParameter("k", key.value()).setParameter("o", ((Number) rows.get(0)[1]).longValue())
                 .setParameter("id", rows.get(0)[0]).setParameter("now", System.currentTimeMillis()).executeUpdate();
+        forget(userId, key);
     }
 
     /**
@@ -244,6 +246,12 @@ public class HistoryQueries {
                 .setParameter("u", userId).setParameter("k", key.value()).setParameter("co", clearedOrderKey)
                 .setParameter("ca", clearedAt).setParameter("ro", removedOrderKey)
                 .setParameter("now", System.currentTimeMillis()).executeUpdate();
+        forget(userId, key);
+    }
+
+    /** The user's kept unread count of the conversation no longer holds (in the caller's transaction). */
+    private static void forget(String userId, ConversationKey key) {
+        session().doWork(c -> ConversationStates.forget(c, userId, key.value()));
     }
 
     private Map<ConversationStates.Pair, ConversationStates.State> states(List<ConversationStates.Pair> pairs) {
