@@ -1,7 +1,9 @@
 package im.history.messaging;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +99,8 @@ public class MessageStore {
         return loop;
     }
 
+    private static final byte[] CONVERSATION_CHANGED = Action.CONVERSATION_CHANGED.getBytes(StandardCharsets.UTF_8);
+
     CompletionStage<?> store(Batch batch) throws Exception {
         if (!migrations.ready().isDone()) {
             throw new Failures.Transient("the schema is not migrated yet", null);
@@ -109,6 +113,9 @@ public class MessageStore {
         Map<String, byte[]> traces = new HashMap<>();
         try {
             for (ConsumerRecord<String, byte[]> record : batch.records()) {
+                if (isLiveEvent(record)) {
+                    continue; // history's own conversationChanged, for routing: skipped unread, nothing to store
+                }
                 try {
                     BatchWriter.Stamped checked = check(batch, record);
                     stamped.add(checked);
@@ -142,6 +149,12 @@ public class MessageStore {
                 spans.forEach(Span::end);
             }
         }
+    }
+
+    /** Whether the record is a live event by its {@code im-type} header (the bytes compared, nothing decoded). */
+    private static boolean isLiveEvent(ConsumerRecord<String, byte[]> record) {
+        Header type = record.headers().lastHeader(RecordHeaders.TYPE);
+        return type != null && Arrays.equals(type.value(), CONVERSATION_CHANGED);
     }
 
     /** The contract's checks for a record of the reliable topic, whoever wrote it. */

@@ -117,6 +117,9 @@ public class BatchWriter {
 
     /** Like {@link #write(List)}, running {@code beforeCommit} on the messages stored now (in batch order). */
     public Written write(List<Stamped> records, BeforeCommit beforeCommit) throws SQLException {
+        if (records.isEmpty()) {
+            return new Written(0, List.of(), List.of()); // a batch of live events only, or of dead letters
+        }
         List<Stamped> messages = new ArrayList<>(records.size());
         List<Stamped> actions = new ArrayList<>();
         for (Stamped record : records) {
