@@ -21,6 +21,12 @@ import java.util.List;
 public record StoredMessage(String messageId, String conversationKey, String senderId, long sentAt, boolean revoked,
         long orderKey, MessageType type, String preview, List<String> reactions, List<String> userReactions) {
 
+    /** Absent lists (an older history's answer) are empty. */
+    public StoredMessage {
+        reactions = reactions == null ? List.of() : reactions;
+        userReactions = userReactions == null ? List.of() : userReactions;
+    }
+
     /** A lookup's answer without the v1.1 fields. */
     public StoredMessage(String messageId, String conversationKey, String senderId, long sentAt, boolean revoked,
             long orderKey) {
