@@ -21,6 +21,7 @@ import type {
   Message,
   MessageContent,
   MessagePriority,
+  MessageReaction,
   PresenceInfo,
   ReceiptsSummary,
 } from './types.js';
@@ -84,7 +85,9 @@ export interface SendOptions {
   timeout?: number;
   /** Called at once with the local message (status `sending`, a `localMessageId`), before anything goes out. */
   onMessageAttached?: (message: Message) => void;
-  /** Extra fields for the send frame (v1.1 `repliedTo` and the like). */
+  /** v1.1: reply to this message (its `messageId`, or the message); the server adds its sender, type and preview. */
+  repliedTo?: string | { messageId?: string };
+  /** Extra fields for the send frame. */
   extra?: Record<string, unknown>;
 }
 
@@ -376,7 +379,11 @@ export class IMClient {
     }
     message.sentStatus = 'sending';
     delete message.error;
-    return this.enqueue(message, contentOf(message), { ...options, clientMsgId: message.clientMsgId });
+    return this.enqueue(message, contentOf(message), {
+      repliedTo: message.repliedTo?.messageId,
+      ...options,
+      clientMsgId: message.clientMsgId,
+    });
   }
 
   /**
@@ -474,6 +481,58 @@ export class IMClient {
     }
     if (changed) {
       this.emitConversations([changed]);
+    }
+  }
+
+  /**
+   * v1.1: adds a reaction (1-32 bytes of UTF-8) to a message of a conversation, or with `{ remove: true }` takes it back.
+   * Everybody in the conversation then gets `reactionsChanged`; the same reaction twice counts once, and taking back
+   * one never given is no error. Refusals: INVALID_REQUEST, NOT_FOUND, REACTION_LIMIT_REACHED.
+   */
+  async react(
+    conversation: Conversation,
+    messageId: string,
+    reaction: string,
+    options: { remove?: boolean } = {},
+  ): Promise<void> {
+    this.requireUser();
+    if (!reaction || new TextEncoder().encode(reaction).length > 32) {
+      throw new IMError('INVALID_REQUEST', 'a reaction is 1-32 bytes of UTF-8');
+    }
+    const ack = await this.connection.request(
+      {
+        op: 'react',
+        to: { type: conversation.type, id: conversation.id },
+        messageId,
+        reaction,
+        ...(options.remove ? { remove: true } : {}),
+      },
+      this.config.requestTimeoutMs,
+    );
+    assertAck(ack);
+  }
+
+  /**
+   * v1.1: replaces the content of one of the user's own text or custom messages (within the server's edit window, 24 h
+   * by default). Everybody in the conversation then gets `messageEdited`; a `Message` object passed here is updated at
+   * once. Refusals: FORBIDDEN (not the sender), EDIT_WINDOW_PASSED, CONTENT_REJECTED, NOT_FOUND, INVALID_REQUEST.
+   */
+  async editMessage(
+    message: Message | { conversation: Conversation; messageId: string },
+    content: MessageContent,
+  ): Promise<void> {
+    this.requireUser();
+    const messageId = message.messageId;
+    if (!messageId) {
+      throw new IMError('INVALID_REQUEST', 'the message has no messageId yet');
+    }
+    const ack = await this.connection.request(
+      { op: 'edit', to: { type: message.conversation.type, id: message.conversation.id }, messageId, message: content },
+      this.config.requestTimeoutMs,
+    );
+    assertAck(ack);
+    if ('direction' in message) {
+      Object.assign(message, content, { editedAt: this.serverNow() });
     }
   }
 
@@ -821,6 +880,10 @@ export class IMClient {
   private enqueue(local: Message, content: MessageContent, options: SendOptions): Promise<Message> {
     const conversation = local.conversation;
     const clientMsgId = local.clientMsgId!;
+    const repliedTo = typeof options.repliedTo === 'string' ? options.repliedTo : options.repliedTo?.messageId;
+    if (options.repliedTo !== undefined && !repliedTo) {
+      return Promise.reject(new IMError('INVALID_REQUEST', 'repliedTo needs the messageId of a sent message'));
+    }
     this.ownClientMsgIds.add(clientMsgId);
     if (this.ownClientMsgIds.size > 20_000) {
       const first = this.ownClientMsgIds.values().next().value;
@@ -838,6 +901,7 @@ export class IMClient {
       ...(options.mentions ? { mentions: { userIds: options.mentions.userIds ?? [], all: Boolean(options.mentions.all) } } : {}),
       ...(options.toUserIds ? { toUserIds: options.toUserIds } : {}),
       ...(options.receipt ? { receipt: true } : {}),
+      ...(repliedTo ? { repliedTo: { messageId: repliedTo } } : {}),
       ...(options.extra ?? {}),
     };
     options.onMessageAttached?.(local);
@@ -903,6 +967,36 @@ export class IMClient {
         const conversation = frame.conversation as Conversation;
         const changed = this.conversations.onRevoked(conversation, frame.messageId as string);
         this.events.emit('messageRevoked', { conversation, messageId: frame.messageId as string, by: frame.by as string });
+        if (changed) {
+          this.emitConversations([changed]);
+        }
+        return;
+      }
+      case 'reactionsChanged': {
+        const conversation = frame.conversation as Conversation;
+        const messageId = frame.messageId as string;
+        const reactions = (frame.reactions as MessageReaction[] | undefined) ?? [];
+        const changed = this.conversations.onMessageChanged(conversation, messageId, (last) => {
+          last.reactions = reactions.length ? reactions : undefined;
+        });
+        this.events.emit('reactionsChanged', { conversation, messageId, reactions });
+        if (changed) {
+          this.emitConversations([changed]);
+        }
+        return;
+      }
+      case 'messageEdited': {
+        const conversation = frame.conversation as Conversation;
+        const message = this.toMessage(frame.message as WireMessage, conversation);
+        const changed = this.conversations.onMessageChanged(conversation, message.messageId!, (last) => {
+          for (const key of Object.keys(last)) {
+            if (key !== 'conversation' && key !== 'direction' && key !== 'sentStatus' && key !== 'localMessageId') {
+              delete last[key];
+            }
+          }
+          Object.assign(last, message);
+        });
+        this.events.emit('messageEdited', { conversation, message });
         if (changed) {
           this.emitConversations([changed]);
         }
@@ -1299,6 +1393,9 @@ const SDK_FIELDS = new Set([
   'mentions',
   'localUrl',
   'revoked',
+  'repliedTo',
+  'reactions',
+  'editedAt',
 ]);
 
 function contentOf(message: Message): MessageContent {

@@ -110,6 +110,20 @@ export class ConversationStore {
   }
 
   /** A message was recalled: it leaves the unread count (as on the server) and the last message loses its content. */
+  /**
+   * v1.1 reactions and edits: applies `change` to the conversation's last message when it is the one that changed; the
+   * conversation's info when it did.
+   */
+  onMessageChanged(conversation: Conversation, messageId: string, change: (last: Message) => void): ConversationInfo | undefined {
+    const entry = this.entries.get(conversationKey(conversation));
+    const last = entry?.info.lastMessage;
+    if (!entry || !last || last.messageId !== messageId) {
+      return undefined;
+    }
+    change(last);
+    return entry.info;
+  }
+
   onRevoked(conversation: Conversation, messageId: string): ConversationInfo | undefined {
     const entry = this.entries.get(conversationKey(conversation));
     if (!entry) {

@@ -130,6 +130,12 @@ export type Message = MessageContent & {
   extendedData?: string;
   /** The message was recalled: its type is kept, its content is gone. */
   revoked?: boolean;
+  /** v1.1: the message this one replies to, as it was when the reply was sent. */
+  repliedTo?: RepliedTo;
+  /** v1.1: the reactions users gave it (history and search answers; kept current by `reactionsChanged`). */
+  reactions?: MessageReaction[];
+  /** v1.1: when its sender last edited it (ms); absent when never. */
+  editedAt?: number;
   /** SDK: the conversation it belongs to, as this user sees it. */
   conversation: Conversation;
   /** SDK: `send` for this user's own messages (from any of their devices), `receive` otherwise. */
@@ -196,6 +202,35 @@ export interface ReceiptInfo {
   orderKey: number;
   userId: string;
   kind: 'delivered' | 'read';
+}
+
+/** v1.1: the quote a reply carries; the server fills in all but `messageId`. */
+export interface RepliedTo {
+  messageId: string;
+  senderId: string;
+  type: MessageType;
+  /** At most 100 characters of the quoted text, or the type's name. */
+  preview: string;
+}
+
+/** v1.1: one reaction on a message: how many gave it and the first 10 of them. */
+export interface MessageReaction {
+  reaction: string;
+  count: number;
+  userIds: string[];
+}
+
+/** v1.1 `reactionsChanged`: a message's reactions now (empty when none is left). */
+export interface ReactionsChangedInfo {
+  conversation: Conversation;
+  messageId: string;
+  reactions: MessageReaction[];
+}
+
+/** v1.1 `messageEdited`: the whole message as its sender edited it (original stamps, new content, `editedAt`). */
+export interface MessageEditedInfo {
+  conversation: Conversation;
+  message: Message;
 }
 
 export interface RevokeInfo {
@@ -286,6 +321,10 @@ export interface IMEvents {
   receiveRoomMessage: { conversation: Conversation; messages: Message[] };
   broadcastMessageReceived: { message: Message };
   messageRevoked: RevokeInfo;
+  /** v1.1: a message's reactions changed (anybody's, this user's own included). */
+  reactionsChanged: ReactionsChangedInfo;
+  /** v1.1: its sender edited a message. */
+  messageEdited: MessageEditedInfo;
   messageReceiptChanged: ReceiptInfo;
   /**
    * Conversations whose last message, unread count or mentions changed: a v1.1 server pushes them (new messages, reads

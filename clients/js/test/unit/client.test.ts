@@ -571,3 +571,95 @@ describe('IMClient groups', () => {
     await assert.rejects(h.client.dismissGroup('g1'), (e: { code?: string }) => e.code === 'FORBIDDEN');
   });
 });
+
+describe('IMClient message features (v1.1)', () => {
+  it('sends a reply with repliedTo, and a resend keeps it', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const sending = h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'sure' }, { repliedTo: 'm7' });
+    await h.clock.advance(1);
+    await sending;
+    assert.deepEqual(h.server.last.sentOf('send')[0]?.repliedTo, { messageId: 'm7' });
+    const failed = {
+      type: 'text',
+      text: 'again',
+      conversation: { type: 'peer', id: 'bob' },
+      direction: 'send',
+      sentStatus: 'failed',
+      clientMsgId: 'c-again',
+      repliedTo: { messageId: 'm8', senderId: 'bob', type: 'text', preview: 'lunch?' },
+    } as unknown as Message;
+    const resent = h.client.resendMessage(failed);
+    await h.clock.advance(1);
+    await resent;
+    const again = h.server.last.sentOf('send').at(-1)!;
+    assert.deepEqual(again.repliedTo, { messageId: 'm8' });
+    assert.deepEqual(again.message, { type: 'text', text: 'again' }, 'the quote is no part of the content');
+    await assert.rejects(h.client.sendMessage({ type: 'peer', id: 'bob' }, { type: 'text', text: 'x' }, { repliedTo: '' }), /repliedTo/);
+  });
+
+  it('reacts and takes a reaction back, refusing an over-long one locally', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const reacting = h.client.react({ type: 'peer', id: 'bob' }, 'm1', '👍');
+    await h.clock.advance(1);
+    await reacting;
+    const removing = h.client.react({ type: 'peer', id: 'bob' }, 'm1', '👍', { remove: true });
+    await h.clock.advance(1);
+    await removing;
+    const sent = h.server.last.sentOf('react');
+    assert.deepEqual(
+      sent.map((f) => [f.messageId, f.reaction, f.remove]),
+      [
+        ['m1', '👍', undefined],
+        ['m1', '👍', true],
+      ],
+    );
+    await assert.rejects(h.client.react({ type: 'peer', id: 'bob' }, 'm1', 'x'.repeat(33)), /32 bytes/);
+    h.server.onRequest = (_socket, frame) => ({ op: 'ack', id: frame.id, status: 'failed', error: { code: 'REACTION_LIMIT_REACHED', message: 'full' } });
+    const refused = assert.rejects(h.client.react({ type: 'peer', id: 'bob' }, 'm1', '🎉'), (e: { code?: string }) => e.code === 'REACTION_LIMIT_REACHED');
+    await h.clock.advance(1);
+    await refused;
+  });
+
+  it('edits a message, updating the object passed, and surfaces the refusal code', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const message = { type: 'text', text: 'helo', messageId: 'm1', conversation: { type: 'peer', id: 'bob' }, direction: 'send' } as unknown as Message;
+    const editing = h.client.editMessage(message, { type: 'text', text: 'hello' });
+    await h.clock.advance(1);
+    await editing;
+    const sent = h.server.last.sentOf('edit')[0]!;
+    assert.deepEqual([sent.messageId, sent.message, sent.to], ['m1', { type: 'text', text: 'hello' }, { type: 'peer', id: 'bob' }]);
+    assert.equal(message.text, 'hello');
+    assert.equal(typeof message.editedAt, 'number');
+    h.server.onRequest = (_socket, frame) => ({ op: 'ack', id: frame.id, status: 'failed', error: { code: 'FORBIDDEN', message: 'not yours' } });
+    const refused = assert.rejects(h.client.editMessage({ conversation: { type: 'peer', id: 'bob' }, messageId: 'm2' }, { type: 'text', text: 'x' }), (e: { code?: string }) => e.code === 'FORBIDDEN');
+    await h.clock.advance(1);
+    await refused;
+  });
+
+  it('emits reactionsChanged and messageEdited, and updates the cached last message', async () => {
+    const h = harness();
+    await loggedIn(h);
+    incoming(h.server.last, 'bob', 1, null, 'helo');
+    await settle();
+    const events: string[] = [];
+    h.client.on('reactionsChanged', (e) => events.push(`reactions:${e.messageId}:${e.reactions.map((r) => `${r.reaction}${r.count}`).join()}`));
+    h.client.on('messageEdited', (e) => events.push(`edited:${e.message.messageId}:${String(e.message.text)}:${e.conversation.id}`));
+    h.server.last.push({ op: 'reactionsChanged', conversation: { type: 'peer', id: 'bob' }, messageId: 'id1', reactions: [{ reaction: '👍', count: 2, userIds: ['alice', 'bob'] }] });
+    await settle();
+    assert.deepEqual(h.client.getConversation({ type: 'peer', id: 'bob' })?.lastMessage?.reactions, [{ reaction: '👍', count: 2, userIds: ['alice', 'bob'] }]);
+    h.server.last.push({
+      op: 'messageEdited',
+      conversation: { type: 'peer', id: 'bob' },
+      message: { type: 'text', text: 'hello', messageId: 'id1', orderKey: 1, sender: { id: 'bob' }, timestamp: 1_700_000_000_001, editedAt: 1_700_000_009_000, reactions: [{ reaction: '👍', count: 2, userIds: ['alice', 'bob'] }] },
+    });
+    await settle();
+    assert.deepEqual(events, ['reactions:id1:👍2', 'edited:id1:hello:bob']);
+    const last = h.client.getConversation({ type: 'peer', id: 'bob' })?.lastMessage;
+    assert.equal(last?.text, 'hello');
+    assert.equal(last?.editedAt, 1_700_000_009_000);
+    assert.equal(last?.direction, 'receive');
+  });
+});

@@ -21,6 +21,7 @@ import java.util.List;
  * @param token renewToken: the new token
  * @param traceparent any op, optional: the client's W3C trace context, which the records the op causes continue (a
  *        malformed value starts a new trace)
+ * @param repliedTo send (v1.1): the message this one replies to, by {@code messageId}
  */
 public record ClientFrame(
         String op,
@@ -37,14 +38,23 @@ public record ClientFrame(
         Long orderKey,
         String kind,
         String token,
-        String traceparent) {
+        String traceparent,
+        RepliedTo repliedTo) {
+
+    /** A frame that replies to nothing. */
+    public ClientFrame(String op, String id, ConversationRef to, MessageContent message, String clientMsgId,
+            Priority priority, Mentions mentions, List<String> toUserIds, Boolean receipt, String roomId, String messageId,
+            Long orderKey, String kind, String token, String traceparent) {
+        this(op, id, to, message, clientMsgId, priority, mentions, toUserIds, receipt, roomId, messageId, orderKey, kind,
+                token, traceparent, null);
+    }
 
     /** A frame without trace context. */
     public ClientFrame(String op, String id, ConversationRef to, MessageContent message, String clientMsgId,
             Priority priority, Mentions mentions, List<String> toUserIds, Boolean receipt, String roomId, String messageId,
             Long orderKey, String kind, String token) {
         this(op, id, to, message, clientMsgId, priority, mentions, toUserIds, receipt, roomId, messageId, orderKey, kind,
-                token, null);
+                token, null, null);
     }
 
     public static final String SEND = "send";
@@ -56,16 +66,21 @@ public record ClientFrame(
     public static final String PING = "ping";
     /** Ends the session (v1.1): acked, then closed with 1000; the user is offline at once if it was the last one. */
     public static final String LOGOUT = "logout";
+    /** Edits one of one's own text or custom messages (v1.1): {@code to}, {@code messageId}, {@code message}. */
+    public static final String EDIT = "edit";
+    /** Adds or removes a reaction (v1.1); its fields are read as a {@link ReactRequest}. */
+    public static final String REACT = "react";
 
     /** The send op's fields. */
     public SendRequest toSendRequest() {
-        return new SendRequest(to, message, clientMsgId, priority, mentions, toUserIds, receipt);
+        return new SendRequest(to, message, clientMsgId, priority, mentions, toUserIds, receipt, repliedTo);
     }
 
     /** A send frame, as a client library writes it. */
     public static ClientFrame send(String id, SendRequest request) {
         return new ClientFrame(SEND, id, request.to(), request.message(), request.clientMsgId(), request.priority(),
-                request.mentions(), request.toUserIds(), request.receipt(), null, null, null, null, null);
+                request.mentions(), request.toUserIds(), request.receipt(), null, null, null, null, null, null,
+                request.repliedTo());
     }
 
     /** A frame that names a room: enterRoom or leaveRoom. */

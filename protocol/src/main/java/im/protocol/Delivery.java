@@ -19,6 +19,8 @@ import java.util.List;
  *            gateway pushes it only to sessions that have not had it
  * @param conversationChanged what the one user named in {@code userIds} now sees of the conversation (v1.1), pushed to all
  *            of that user's sessions as a {@code conversationChanged} frame (and {@code totalUnreadChanged})
+ * @param reactionsChanged v1.1: a message's reactions now, pushed as a {@code reactionsChanged} frame
+ * @param messageEdited v1.1: an edited message (the whole message), pushed as a {@code messageEdited} frame
  */
 public record Delivery(
         int v,
@@ -31,7 +33,16 @@ public record Delivery(
         Revoked revoked,
         Receipt receipt,
         Boolean replay,
-        ConversationState conversationChanged) {
+        ConversationState conversationChanged,
+        ReactionsChanged reactionsChanged,
+        Message messageEdited) {
+
+    /** A delivery without the v1.1 message features. */
+    public Delivery(int v, String nodeId, String conversationKey, List<String> userIds, String roomId, String excludeSessionId,
+            Message message, Revoked revoked, Receipt receipt, Boolean replay, ConversationState conversationChanged) {
+        this(v, nodeId, conversationKey, userIds, roomId, excludeSessionId, message, revoked, receipt, replay,
+                conversationChanged, null, null);
+    }
 
     /** A delivery without a conversation change. */
     public Delivery(int v, String nodeId, String conversationKey, List<String> userIds, String roomId, String excludeSessionId,
@@ -58,6 +69,14 @@ public record Delivery(
      * @param by who recalled it
      */
     public record Revoked(String messageId, String by) {}
+
+    /**
+     * A message's reactions now (v1.1).
+     *
+     * @param messageId the message
+     * @param reactions its reactions; empty when none is left
+     */
+    public record ReactionsChanged(String messageId, List<Reaction> reactions) {}
 
     /**
      * A receipt.

@@ -20,6 +20,7 @@ import java.util.List;
  * @param origin gateway node and session the message came from; null for backend records
   * @param message the type and the type's fields; null when the record carries an {@code action}
  * @param action a recall or a receipt instead of a message (reliable topic only); null for messages
+ * @param repliedTo v1.1: the message this one replies to, stamped in full by the gateway; null when none
  */
 public record Envelope(
         int v,
@@ -35,9 +36,18 @@ public record Envelope(
         Boolean receipt,
         Origin origin,
         MessageContent message,
-        Action action) {
+        Action action,
+        RepliedTo repliedTo) {
 
     public static final int VERSION = 1;
+
+    /** A record that replies to nothing. */
+    public Envelope(int v, String messageId, String clientMsgId, String conversationKey, ConversationRef to, Sender sender,
+            long timestamp, Priority priority, Mentions mentions, List<String> toUserIds, Boolean receipt, Origin origin,
+            MessageContent message, Action action) {
+        this(v, messageId, clientMsgId, conversationKey, to, sender, timestamp, priority, mentions, toUserIds, receipt, origin,
+                message, action, null);
+    }
 
     /** A message record (no action). */
     public Envelope(int v, String messageId, String clientMsgId, String conversationKey, ConversationRef to, Sender sender,
@@ -50,13 +60,19 @@ public record Envelope(
     /** The message as recipients see it, before routing stamps its order. */
     public Message toMessage() {
         return new Message(messageId, clientMsgId, null, null, sender, timestamp, priority == null ? Priority.LOW : priority,
-                mentions, null, null, message);
+                mentions, null, null, repliedTo, null, null, message);
     }
 
     /** The same record with other content (the gateway fills a media message from its upload). */
     public Envelope withMessage(MessageContent content) {
         return new Envelope(v, messageId, clientMsgId, conversationKey, to, sender, timestamp, priority, mentions, toUserIds,
-                receipt, origin, content, action);
+                receipt, origin, content, action, repliedTo);
+    }
+
+    /** The same record replying to {@code quoted} (the gateway stamps the resolved quote). */
+    public Envelope withRepliedTo(RepliedTo quoted) {
+        return new Envelope(v, messageId, clientMsgId, conversationKey, to, sender, timestamp, priority, mentions, toUserIds,
+                receipt, origin, message, action, quoted);
     }
 
     /** The effective priority. */

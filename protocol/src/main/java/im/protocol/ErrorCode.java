@@ -16,6 +16,8 @@ public enum ErrorCode {
     NOT_FOUND(404, "No such resource."),
     ALREADY_EXISTS(409, "The resource exists already."),
     REVOKE_WINDOW_PASSED(403, "The message can no longer be revoked."),
+    EDIT_WINDOW_PASSED(403, "The message can no longer be edited."),
+    REACTION_LIMIT_REACHED(409, "The message has as many reactions as it may hold, or the user has given as many as allowed."),
     GONE(410, "The resource was withdrawn (its message was recalled) and will not come back."),
     UNSUPPORTED_MEDIA_TYPE(415, "The content type is not supported."),
     RANGE_NOT_SATISFIABLE(416, "The requested byte range lies outside the file."),

@@ -105,6 +105,9 @@ public final class MessageRules {
             checkAddressing(envelope.to(), content == null ? null : content.type(), envelope.mentions(),
                     envelope.toUserIds(), envelope.clientMsgId());
             checkContent(content, envelope.to().type());
+            if (envelope.repliedTo() != null) {
+                checkRepliedTo(envelope.repliedTo());
+            }
         }
         ConversationKey key = ConversationKey.of(envelope.sender().id(), envelope.to());
         if (!key.value().equals(envelope.conversationKey())) {
@@ -132,9 +135,74 @@ public final class MessageRules {
             }
         } else if (action.isConversationChanged()) {
             checkConversationChanged(action.changed());
+        } else if (action.isReact()) {
+            requireActionMessageId(action);
+            Reaction.require(action.reaction());
+        } else if (action.isReactionsChanged()) {
+            requireActionMessageId(action);
+            checkReactions(action.reactions());
+        } else if (action.isEdit()) {
+            requireActionMessageId(action);
+            checkEditContent(action.content());
+        } else if (action.isMessageEdited()) {
+            requireActionMessageId(action);
+            Message message = action.message();
+            if (message == null || !action.messageId().equals(message.messageId()) || message.editedAt() == null
+                    || message.sender() == null) {
+                throw invalid("messageEdited needs the whole message with its messageId, sender and editedAt");
+            }
+            checkEditContent(message.content());
         } else {
             throw invalid("unknown action " + action.type());
         }
+    }
+
+    /**
+     * What an edit may say (v1.1): the same checks as a send of the new content, and only text or custom (media,
+     * locations and the rest are replaced by sending anew).
+     */
+    public static void checkEditContent(MessageContent content) {
+        if (content == null || (content.type() != MessageType.TEXT && content.type() != MessageType.CUSTOM)) {
+            throw invalid("only text and custom messages can be edited, with a text or custom message");
+        }
+        checkContent(content, ConversationType.PEER);
+    }
+
+    /** A quote as a record carries it: stamped in full (the gateway resolves what a client names). */
+    public static void checkRepliedTo(RepliedTo repliedTo) {
+        requireMessageId(repliedTo.messageId());
+        if (!repliedTo.isResolved()) {
+            throw invalid("repliedTo needs messageId, senderId, type and preview");
+        }
+        Ids.requireId(repliedTo.senderId(), "repliedTo sender");
+        if (repliedTo.preview().length() > RepliedTo.PREVIEW_MAX_CHARS) {
+            throw invalid("a repliedTo preview is limited to " + RepliedTo.PREVIEW_MAX_CHARS + " characters");
+        }
+    }
+
+    /** The aggregate of a {@code reactionsChanged} action: bounded, each reaction valid, counts consistent. */
+    private static void checkReactions(List<Reaction> reactions) {
+        if (reactions == null || reactions.size() > Reaction.MAX_PER_MESSAGE) {
+            throw invalid("reactionsChanged needs 0-" + Reaction.MAX_PER_MESSAGE + " reactions");
+        }
+        for (Reaction reaction : reactions) {
+            if (reaction == null) {
+                throw invalid("null inside reactions");
+            }
+            Reaction.require(reaction.reaction());
+            if (reaction.count() < 1 || reaction.userIds() == null || reaction.userIds().isEmpty()
+                    || reaction.userIds().size() > Math.min(reaction.count(), Reaction.USER_IDS_SHOWN)) {
+                throw invalid("a reaction has a count of at least 1 and names 1-" + Reaction.USER_IDS_SHOWN + " of its users");
+            }
+            Ids.requireIds(reaction.userIds(), Reaction.USER_IDS_SHOWN, "reaction user");
+        }
+    }
+
+    private static void requireActionMessageId(Action action) {
+        if (action.messageId() == null) {
+            throw invalid(action.type() + " needs the messageId");
+        }
+        requireMessageId(action.messageId());
     }
 
     /** Checks the users, counts and mentions of a {@code conversationChanged} action. */

@@ -1,6 +1,7 @@
 package im.protocol;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -144,9 +145,19 @@ public final class RecordRules {
             Ids.requireId(delivery.roomId(), "room");
         }
         int payloads = (delivery.message() != null ? 1 : 0) + (delivery.revoked() != null ? 1 : 0)
-                + (delivery.receipt() != null ? 1 : 0) + (delivery.conversationChanged() != null ? 1 : 0);
+                + (delivery.receipt() != null ? 1 : 0) + (delivery.conversationChanged() != null ? 1 : 0)
+                + (delivery.reactionsChanged() != null ? 1 : 0) + (delivery.messageEdited() != null ? 1 : 0);
         if (payloads != 1) {
-            throw invalid("a delivery carries one of message, revoked, receipt or conversationChanged");
+            throw invalid("a delivery carries one of message, revoked, receipt, conversationChanged, reactionsChanged or "
+                    + "messageEdited");
+        }
+        if (delivery.reactionsChanged() != null) {
+            MessageRules.checkAction(Action.reactionsChanged(delivery.reactionsChanged().messageId(),
+                    delivery.reactionsChanged().reactions() == null ? List.of() : delivery.reactionsChanged().reactions()),
+                    null);
+        }
+        if (delivery.messageEdited() != null) {
+            MessageRules.checkAction(Action.messageEdited(delivery.messageEdited()), null);
         }
         if (delivery.conversationChanged() != null && (delivery.userIds() == null || delivery.userIds().size() != 1)) {
             throw invalid("a conversationChanged delivery names its one user");

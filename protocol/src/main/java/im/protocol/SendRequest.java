@@ -12,6 +12,7 @@ import java.util.List;
  * @param mentions who the message mentions
  * @param toUserIds room command only: just these users
  * @param receipt whether the sender wants delivered/read receipts
+ * @param repliedTo v1.1: the message this one replies to ({@code messageId} only; the server fills the rest)
  */
 public record SendRequest(
         ConversationRef to,
@@ -20,4 +21,12 @@ public record SendRequest(
         Priority priority,
         Mentions mentions,
         List<String> toUserIds,
-        Boolean receipt) {}
+        Boolean receipt,
+        RepliedTo repliedTo) {
+
+    /** A request that replies to nothing. */
+    public SendRequest(ConversationRef to, MessageContent message, String clientMsgId, Priority priority, Mentions mentions,
+            List<String> toUserIds, Boolean receipt) {
+        this(to, message, clientMsgId, priority, mentions, toUserIds, receipt, null);
+    }
+}

@@ -202,6 +202,36 @@ public final class ServerFrames {
         }
     }
 
+    /**
+     * A message's reactions changed (v1.1).
+     *
+     * @param op always {@code reactionsChanged}
+     * @param conversation the conversation as the receiver names it
+     * @param messageId the message
+     * @param reactions its reactions now, each with its count and first users; empty when none is left
+     */
+    public record ReactionsChangedFrame(String op, ConversationRef conversation, String messageId, List<Reaction> reactions) {
+
+        public static ReactionsChangedFrame of(ConversationRef conversation, String messageId, List<Reaction> reactions) {
+            return new ReactionsChangedFrame("reactionsChanged", conversation, messageId,
+                    reactions == null ? List.of() : reactions);
+        }
+    }
+
+    /**
+     * Its sender edited a message (v1.1).
+     *
+     * @param op always {@code messageEdited}
+     * @param conversation the conversation as the receiver names it
+     * @param message the whole message: its original stamps, the new content and {@code editedAt}
+     */
+    public record MessageEditedFrame(String op, ConversationRef conversation, Message message) {
+
+        public static MessageEditedFrame of(ConversationRef conversation, Message message) {
+            return new MessageEditedFrame("messageEdited", conversation, message);
+        }
+    }
+
     /** Reasons given in {@link Closing}. */
     public static final String TOKEN_EXPIRED = "TOKEN_EXPIRED";
     public static final String SLOW_CONSUMER = "SLOW_CONSUMER";

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,10 +35,13 @@ import im.protocol.Envelope;
 import im.protocol.GroupEvent;
 import im.protocol.JsonCodec;
 import im.protocol.Membership;
+import im.protocol.Message;
 import im.protocol.MessageContent;
 import im.protocol.MessageIds;
+import im.protocol.MessageType;
 import im.protocol.Origin;
 import im.protocol.Presence;
+import im.protocol.Reaction;
 import im.protocol.RecordHeaders;
 import im.protocol.Sender;
 import im.protocol.Topics;
@@ -116,6 +120,13 @@ class RoutingTest {
         long now = System.currentTimeMillis();
         return new Envelope(1, MessageIds.next(now), clientMsgId, ConversationKey.of(senderId, to).value(), to,
                 new Sender(senderId, senderId), now, null, null, toUserIds, null, origin, content);
+    }
+
+    private static Envelope envelope(String senderId, ConversationRef to, MessageContent content, String clientMsgId,
+            List<String> toUserIds, Origin origin, Action action) {
+        long now = System.currentTimeMillis();
+        return new Envelope(1, MessageIds.next(now), clientMsgId, ConversationKey.of(senderId, to).value(), to,
+                new Sender(senderId, senderId), now, null, null, toUserIds, null, origin, content, action);
     }
 
     private static Envelope text(String senderId, ConversationType type, String toId, String text) {
@@ -679,6 +690,80 @@ class RoutingTest {
                 assertThat(d.conversationChanged().totalUnreadCount()).isEqualTo(9L);
                 assertThat(d.message()).isNull();
             });
+        }
+    }
+
+    @Test
+    void reactionsChangedAndMessageEdited_reachTheConversationsParticipants_whileReactAndEditAreHistorys() {
+        Node node = Node.fresh("n-mf", 8);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        String carol = unique("carol");
+        String group = unique("g-mf");
+        connect(node, alice, bob, carol);
+        group(group, alice, bob);
+        ConversationRef toGroup = new ConversationRef(ConversationType.GROUP, group);
+        Envelope hello = text(alice, ConversationType.GROUP, group, "hello");
+        Reaction thumbs = new Reaction("👍", 1, List.of(bob));
+        Message edited = hello.toMessage().withOrder(0, null).edited(MessageContent.text("hello, edited"), 42L);
+        Envelope react = envelope(bob, toGroup, null, null, null, null, Action.react(hello.messageId(), "👍", false));
+        Envelope edit = envelope(alice, toGroup, null, null, null, null,
+                Action.edit(hello.messageId(), MessageContent.text("hello, edited")));
+        Envelope reactions = envelope(bob, toGroup, null, null, null, null,
+                Action.reactionsChanged(hello.messageId(), List.of(thumbs)));
+        Envelope messageEdited = envelope(alice, toGroup, null, null, null, null, Action.messageEdited(edited));
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES)) {
+            produce(Topics.MESSAGES_RELIABLE, hello);
+            produce(Topics.MESSAGES_RELIABLE, react);
+            produce(Topics.MESSAGES_RELIABLE, edit);
+            produce(Topics.MESSAGES_RELIABLE, reactions);
+            produce(Topics.MESSAGES_RELIABLE, messageEdited);
+            Envelope marker = text(alice, ConversationType.GROUP, group, "after the features");
+            produce(Topics.MESSAGES_RELIABLE, marker);
+            awaitDelivery(deliveries, marker, node);
+
+            List<Delivery> features = deliveries.drain().stream().filter(r -> node.id().equals(r.key()))
+                    .map(r -> JsonCodec.decode(r.value(), Delivery.class))
+                    .filter(d -> d.conversationKey().equals(hello.conversationKey()) && d.message() == null).toList();
+            assertThat(features).as("one delivery each of reactionsChanged and messageEdited, none of react and edit")
+                    .hasSize(2);
+            Delivery changed = features.stream().filter(d -> d.reactionsChanged() != null).findFirst().orElseThrow();
+            assertThat(changed.userIds()).containsExactlyInAnyOrder(alice, bob);
+            assertThat(changed.reactionsChanged().messageId()).isEqualTo(hello.messageId());
+            assertThat(changed.reactionsChanged().reactions()).containsExactly(thumbs);
+            Delivery edits = features.stream().filter(d -> d.messageEdited() != null).findFirst().orElseThrow();
+            assertThat(edits.userIds()).containsExactlyInAnyOrder(alice, bob);
+            assertThat(edits.messageEdited()).isEqualTo(edited);
+        }
+    }
+
+    @Test
+    void junkFeatureRecords_areDeadLettered_andRoutingGoesOn() {
+        Node node = Node.fresh("n-mfj", 10);
+        String alice = unique("alice");
+        String bob = unique("bob");
+        connect(node, alice, bob);
+        ConversationRef toBob = new ConversationRef(ConversationType.PEER, bob);
+        Envelope react = envelope(alice, toBob, null, null, null, null, Action.react("m-1", "👍", false));
+        String json = JsonCodec.encode(react);
+        Map<String, String> kinds = new LinkedHashMap<>();
+        kinds.put("reaction too long", json.replace("\"👍\"", "\"" + "x".repeat(33) + "\""));
+        kinds.put("reaction with NUL", json.replace("\"👍\"", "\"a\\u0000\""));
+        kinds.put("edit to an image", JsonCodec.encode(envelope(alice, toBob, null, null, null, null,
+                Action.edit("m-1", MessageContent.media(MessageType.IMAGE, null, "https://x/y.png")))));
+        kinds.put("messageEdited without editedAt", JsonCodec.encode(envelope(alice, toBob, null, null, null, null,
+                Action.messageEdited(react.toMessage().withOrder(0, null).edited(MessageContent.text("x"), 1L))))
+                .replace("\"editedAt\":1,", ""));
+        kinds.put("reactionsChanged naming nobody", JsonCodec.encode(envelope(alice, toBob, null, null, null, null,
+                Action.reactionsChanged("m-1", List.of(new Reaction("👍", 1, List.of()))))));
+        try (TopicProbe deliveries = TopicProbe.fromEnd(kafka(), Topics.DELIVERIES);
+                TopicProbe dlq = TopicProbe.fromEnd(kafka(), Topics.DLQ)) {
+            List<PoisonRecords.Written> written = PoisonRecords.write(kafka(), Topics.MESSAGES_RELIABLE,
+                    react.conversationKey(), kinds);
+            Envelope good = text(alice, ConversationType.PEER, bob, "good after junk features");
+            produce(Topics.MESSAGES_RELIABLE, good);
+            awaitDelivery(deliveries, good, node);
+            assertDeadLettered(dlq, written, "routing-service/reliable");
         }
     }
 

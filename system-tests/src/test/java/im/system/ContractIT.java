@@ -150,6 +150,11 @@ class ContractIT {
                     && deliveries.stream().anyMatch(v -> revokedMessageId.equals(v.at("/revoked/messageId").asText()))
                     && deliveries.stream().anyMatch(v -> v.has("receipt"))
                     && reliable.stream().anyMatch(v -> "conversationChanged".equals(v.at("/action/type").asText()))
+                    && reliable.stream().anyMatch(v -> "react".equals(v.at("/action/type").asText()))
+                    && reliable.stream().anyMatch(v -> "edit".equals(v.at("/action/type").asText()))
+                    && reliable.stream().anyMatch(v -> v.has("repliedTo"))
+                    && deliveries.stream().anyMatch(v -> v.has("reactionsChanged"))
+                    && deliveries.stream().anyMatch(v -> v.has("messageEdited"))
                     && deliveries.stream().anyMatch(v -> v.has("conversationChanged"))
                     && values(records, Topics.MEMBERSHIP).stream().anyMatch(v -> groupId.equals(v.path("groupId").asText()))
                     && values(records, Topics.MESSAGES_RELIABLE).stream()
@@ -179,7 +184,7 @@ class ContractIT {
     }
 
     /**
-     * Sends, receipts (op and read), a recall, a media message by mediaId, location and custom messages, a group with a
+     * Sends, receipts (op and read), a reply, a reaction and an edit (v1.1), a recall, a media message by mediaId, location and custom messages, a group with a
      * member removed (its tips messages), a room with barrage and a targeted command, an admin broadcast, an admin kick, a
      * custom status, a message to a user who is offline (a notification) and a poison record from a backend.
      */
@@ -207,6 +212,19 @@ class ContractIT {
             HttpResponse<String> read = Stack.post(stack.gateway(2) + "/v1/conversations/peer/" + alice + "/read",
                     Tokens.user(bob), Map.of("orderKey", arrived.orderKey()));
             assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+
+            // v1.1 message features: a reply, a reaction and an edit, and what history writes for them
+            Ack reply = b.request(frame(Map.of("op", "send", "to", peer(alice), "clientMsgId", "contract-reply", "message",
+                    Map.of("type", "text", "text", "hi"), "repliedTo", Map.of("messageId", arrived.messageId()))));
+            assertThat(reply.isSuccess()).as(String.valueOf(reply.error())).isTrue();
+            b.sendRaw(JsonCodec.encode(Map.of("op", "react", "id", "contract-react", "to", peer(alice), "messageId",
+                    arrived.messageId(), "reaction", "👍")));
+            assertThat(WsClient.text(b.awaitFrame(f -> "contract-react".equals(WsClient.text(f, "id"))), "status"))
+                    .isEqualTo("success");
+            assertThat(a.request(frame(Map.of("op", "edit", "to", peer(bob), "messageId", arrived.messageId(), "message",
+                    Map.of("type", "text", "text", "hello, edited")))).isSuccess()).isTrue();
+            a.awaitOp("reactionsChanged");
+            a.awaitOp("messageEdited");
 
             List<Map<String, Object>> contents = List.of(
                     Map.of("type", "image", "mediaId", mediaId),

@@ -45,6 +45,8 @@ final class Stack {
     final Map<String, ServiceProcess> services = new HashMap<>();
     /** Short, so that the system tests can see a recall refused as too late. */
     static final String REVOKE_WINDOW = "10s";
+    /** The one word the gateways' moderation refuses (CONTENT_REJECTED). */
+    static final String MODERATED_WORD = "contraband";
     final int routingPort = FreePorts.next();
     final int historyPort = FreePorts.next();
     final int mediaPort = FreePorts.next();
@@ -116,7 +118,7 @@ final class Stack {
                 "im.gateway.send-rate-per-second", "100000", "im.gateway.limits.groups-per-minute", "1000",
                 "im.gateway.history-url", "http://localhost:" + historyPort,
                 "im.gateway.media-url", "http://localhost:" + mediaPort, "im.gateway.revoke-window", REVOKE_WINDOW,
-                "im.gateway.offline-grace", "1s"));
+                "im.gateway.offline-grace", "1s", "im.moderation.words", MODERATED_WORD));
     }
 
     private ServiceProcess start(String module, String name, Map<String, String> extra) {

@@ -68,7 +68,7 @@ public final class WsClient implements AutoCloseable {
                 : new ClientFrame(frame.op(), id, frame.to(), frame.message(), frame.clientMsgId(), frame.priority(),
                         frame.mentions(), frame.toUserIds(), frame.receipt(), frame.roomId(), frame.messageId(),
                         frame.orderKey(),
-                        frame.kind(), frame.token(), frame.traceparent());
+                        frame.kind(), frame.token(), frame.traceparent(), frame.repliedTo());
         sendRaw(JsonCodec.encode(withId));
         return id;
     }

@@ -33,6 +33,14 @@ public interface HistoryClient {
     @Path("/messages/{messageId}")
     Uni<StoredMessage> message(@PathParam("messageId") String messageId);
 
+    /**
+     * Like {@link #message(String)}, with the reactions {@code userId} gave the message (v1.1: a reaction's bounds are
+     * checked against them).
+     */
+    @GET
+    @Path("/messages/{messageId}")
+    Uni<StoredMessage> message(@PathParam("messageId") String messageId, @QueryParam("userId") String userId);
+
     /** The first stored write of a (conversation, sender, clientMsgId) within the dedupe window; 404 when none. */
     @GET
     @Path("/sent")

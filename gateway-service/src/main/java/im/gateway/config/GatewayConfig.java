@@ -108,6 +108,13 @@ public interface GatewayConfig {
     @WithDefault("2m")
     Duration revokeWindow();
 
+    /**
+     * How long after sending a text or custom message its sender may edit it (v1.1 {@code edit}); past it the edit is
+     * refused with EDIT_WINDOW_PASSED. history checks the same window ({@code im.history.edit-window}).
+     */
+    @WithDefault("24h")
+    Duration editWindow();
+
     /** history-service's base URL: its API is reachable through the gateway (the REST clients history, history-api). */
     @WithDefault("http://localhost:8082")
     String historyUrl();

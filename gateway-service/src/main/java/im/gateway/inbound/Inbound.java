@@ -14,6 +14,7 @@ import im.gateway.auth.TokenVerifier;
 import im.gateway.auth.UserPrincipal;
 import im.gateway.config.GatewayConfig;
 import im.gateway.presence.PresenceService;
+import im.gateway.service.MessageFeatureService;
 import im.gateway.service.RateLimiter;
 import im.gateway.service.RevokeService;
 import im.gateway.service.SendService;
@@ -30,6 +31,7 @@ import im.protocol.Limits;
 import im.protocol.Origin;
 import im.protocol.PresenceFrames;
 import im.protocol.ProtocolException;
+import im.protocol.ReactRequest;
 import im.protocol.ServerFrames;
 import im.protocol.ServerFrames.Ack;
 
@@ -52,6 +54,9 @@ public class Inbound {
 
     @Inject
     RevokeService revokes;
+
+    @Inject
+    MessageFeatureService features;
 
     @Inject
     RateLimiter rateLimiter;
@@ -137,6 +142,13 @@ public class Inbound {
                         new Action(Action.RECEIPT, null, frame.orderKey(), frame.kind()), frame.id(), origin(session))
                         .thenAccept(session::reply);
             }
+            // message features (v1.1): edit reads the frame's own fields, react has fields of its own
+            case ClientFrame.EDIT -> features
+                    .edit(session.principal(), frame.to(), frame.messageId(), frame.message(), frame.id(), origin(session))
+                    .thenAccept(session::reply);
+            case ClientFrame.REACT -> features
+                    .react(session.principal(), JsonCodec.decode(text, ReactRequest.class), origin(session))
+                    .thenAccept(session::reply);
             // presence ops (v1.1) have fields of their own: the frame is read again as one of them
             case PresenceFrames.SUBSCRIBE, PresenceFrames.UNSUBSCRIBE, PresenceFrames.SET_STATUS -> presence.handle(session,
                     JsonCodec.decode(text, PresenceFrames.Request.class));

@@ -197,6 +197,11 @@ public class Deliveries {
                 }
             } else if (delivery.revoked() != null) {
                 session.reply(ServerFrames.Revoked.of(view, delivery.revoked().messageId(), delivery.revoked().by()));
+            } else if (delivery.reactionsChanged() != null) {
+                session.reply(ServerFrames.ReactionsChangedFrame.of(view, delivery.reactionsChanged().messageId(),
+                        delivery.reactionsChanged().reactions()));
+            } else if (delivery.messageEdited() != null) {
+                session.reply(ServerFrames.MessageEditedFrame.of(view, delivery.messageEdited()));
             } else {
                 session.reply(ServerFrames.Receipt.of(view, delivery.receipt().orderKey(), delivery.receipt().userId(),
                         delivery.receipt().kind()));

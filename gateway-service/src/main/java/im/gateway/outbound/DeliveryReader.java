@@ -11,12 +11,15 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import im.gateway.session.Outbox;
+import im.protocol.Action;
 import im.protocol.ConversationKey;
 import im.protocol.Delivery;
 import im.protocol.ErrorCode;
 import im.protocol.Ids;
 import im.protocol.JsonCodec;
 import im.protocol.Limits;
+import im.protocol.Message;
+import im.protocol.MessageRules;
 import im.protocol.MessageType;
 import im.protocol.Priority;
 import im.protocol.ProtocolException;
@@ -46,10 +49,13 @@ final class DeliveryReader {
      * @param receipt a receipt, or null
      * @param replay whether the message is routed again for sessions that appeared after it was first routed
      * @param conversationChanged what the one user named now sees of the conversation (v1.1), or null
+     * @param reactionsChanged a message's reactions now (v1.1), or null
+     * @param messageEdited an edited message (v1.1), or null
      */
     record Parsed(String nodeId, ConversationKey key, List<String> userIds, String roomId, String excludeSessionId,
             String messageId, Outbox.Encoded message, Delivery.Revoked revoked, Delivery.Receipt receipt, boolean replay,
-            Delivery.ConversationState conversationChanged) {}
+            Delivery.ConversationState conversationChanged, Delivery.ReactionsChanged reactionsChanged,
+            Message messageEdited) {}
 
     private DeliveryReader() {
     }
@@ -74,6 +80,8 @@ final class DeliveryReader {
             Delivery.Receipt receipt = null;
             boolean replay = false;
             Delivery.ConversationState changed = null;
+            Delivery.ReactionsChanged reactions = null;
+            Message edited = null;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken token = parser.nextToken();
@@ -91,6 +99,8 @@ final class DeliveryReader {
                     case "receipt" -> receipt = parser.readValueAs(Delivery.Receipt.class);
                     case "replay" -> replay = token == JsonToken.VALUE_TRUE;
                     case "conversationChanged" -> changed = conversationState(parser);
+                    case "reactionsChanged" -> reactions = feature(parser, field, Delivery.ReactionsChanged.class);
+                    case "messageEdited" -> edited = feature(parser, field, Message.class);
                     case "message" -> {
                         if (token != JsonToken.START_OBJECT) {
                             throw invalid("message is an object");
@@ -130,8 +140,17 @@ final class DeliveryReader {
                 Ids.requireId(roomId, "room");
             }
             if ((message != null ? 1 : 0) + (revoked != null ? 1 : 0) + (receipt != null ? 1 : 0)
-                    + (changed != null ? 1 : 0) != 1) {
-                throw invalid("a delivery carries one of message, revoked, receipt or conversationChanged");
+                    + (changed != null ? 1 : 0) + (reactions != null ? 1 : 0) + (edited != null ? 1 : 0) != 1) {
+                throw invalid("a delivery carries one of message, revoked, receipt, conversationChanged, reactionsChanged "
+                        + "or messageEdited");
+            }
+            // the v1.1 message features are rare next to messages: decoded, and held to the contract's rules
+            if (reactions != null) {
+                MessageRules.checkAction(Action.reactionsChanged(reactions.messageId(),
+                        reactions.reactions() == null ? List.of() : reactions.reactions()), null);
+            }
+            if (edited != null) {
+                MessageRules.checkAction(Action.messageEdited(edited), null);
             }
             if (changed != null && (userIds == null || userIds.size() != 1)) {
                 throw invalid("a conversationChanged delivery names its one user");
@@ -140,9 +159,23 @@ final class DeliveryReader {
                 throw invalid("a delivered message needs its messageId");
             }
             return new Parsed(nodeId, key, userIds, roomId, exclude, messageId, message, revoked, receipt,
-                    replay && message != null, changed);
+                    replay && message != null, changed, reactions, edited);
         } catch (IOException e) {
             throw invalid("malformed delivery: " + e.getMessage());
+        }
+    }
+
+    /** A v1.1 feature's payload, decoded from its tree with its strings held to the text rule. */
+    private static <T> T feature(JsonParser parser, String field, Class<T> type) throws IOException {
+        if (parser.currentToken() != JsonToken.START_OBJECT) {
+            throw invalid(field + " is an object");
+        }
+        JsonNode tree = parser.readValueAsTree();
+        checkStrings(tree);
+        try {
+            return JsonCodec.mapper().treeToValue(tree, type);
+        } catch (IllegalArgumentException | JsonProcessingException e) {
+            throw invalid("malformed " + field + ": " + e.getMessage());
         }
     }
 

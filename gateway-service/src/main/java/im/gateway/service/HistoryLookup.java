@@ -61,6 +61,20 @@ public class HistoryLookup {
     }
 
     /**
+     * Like {@link #message(String)} (asked again the same way), with the reactions {@code userId} gave the message: what
+     * a {@code react} is checked against (v1.1).
+     */
+    @Timeout(value = 2, unit = ChronoUnit.SECONDS)
+    @Retry(maxRetries = 5, delay = 100, jitter = 20, maxDuration = 8, durationUnit = ChronoUnit.SECONDS, abortOn = CircuitBreakerOpenException.class)
+    @ExponentialBackoff(factor = 2, maxDelay = 1600)
+    @CircuitBreaker(requestVolumeThreshold = BREAKER_WINDOW, failureRatio = 0.5, delay = BREAKER_DELAY_MS, skipOn = ProtocolException.class)
+    @CircuitBreakerName("history-reaction-target")
+    @Fallback(fallbackMethod = "reactionTargetUnavailable", skipOn = ProtocolException.class)
+    public Uni<StoredMessage> reactionTarget(String messageId, String userId) {
+        return history.message(messageId, userId).onFailure().transform(HistoryLookup::answered);
+    }
+
+    /**
      * The first stored write of this clientMsgId within the dedupe window; null when there is none. Not retried: it is a
      * check on the send path, and a send whose check failed is written anew (history stores it once all the same).
      */
@@ -116,6 +130,10 @@ public class HistoryLookup {
     }
 
     Uni<StoredMessage> messageUnavailable(String messageId) {
+        return unavailable("history is not reachable; retry");
+    }
+
+    Uni<StoredMessage> reactionTargetUnavailable(String messageId, String userId) {
         return unavailable("history is not reachable; retry");
     }
 

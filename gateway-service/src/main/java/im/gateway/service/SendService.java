@@ -43,6 +43,7 @@ import im.protocol.MessageRules;
 import im.protocol.MessageType;
 import im.protocol.Origin;
 import im.protocol.ProtocolException;
+import im.protocol.RepliedTo;
 import im.protocol.SendRequest;
 import im.protocol.Sender;
 import im.protocol.ServerFrames.Ack;
@@ -160,6 +161,10 @@ public class SendService {
                 ? started(() -> mediaLookup.fill(user.userId(), checked.message()).subscribeAsCompletionStage())
                         .thenApply(checked::withMessage)
                 : CompletableFuture.completedFuture(checked);
+        if (checked.repliedTo() != null) {
+            // a reply (v1.1): the quoted message is looked up in parallel and stamped into the record in full
+            looked = looked.thenCombine(quote(checked), Envelope::withRepliedTo);
+        }
         // the moderation hook (off by default) judges the message as it will be written, media fields filled
         CompletableFuture<Envelope> filled = contentCheck.hasHook() && ContentCheck.isChecked(checked.message().type())
                 ? looked.thenCompose(envelope -> started(() -> contentCheck
@@ -213,6 +218,23 @@ public class SendService {
             remembered.complete(failure != null ? Ack.failed(requestId, ApiError.of(ErrorCode.INTERNAL, null)) : ack);
         });
         return answer(mine, requestId, handedOver);
+    }
+
+    /**
+     * The quote of the message a reply names: it must be stored in the reply's conversation and not recalled (NOT_FOUND
+     * otherwise; one sent just before is asked again by the lookup, as for a recall). A reply keeps the quote it was sent
+     * with, whatever happens to the quoted message later.
+     */
+    private CompletableFuture<RepliedTo> quote(Envelope reply) {
+        String messageId = reply.repliedTo().messageId();
+        return started(() -> history.message(messageId)
+                .onFailure(failure -> failure instanceof ProtocolException p && p.code() == ErrorCode.NOT_FOUND)
+                .recoverWithNull().subscribeAsCompletionStage()).thenApply(stored -> {
+                    if (stored == null || stored.revoked() || !reply.conversationKey().equals(stored.conversationKey())) {
+                        throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + messageId + " in this conversation");
+                    }
+                    return stored.quote();
+                });
     }
 
     /** The future {@code lookup} returns, or a failed one when it throws before returning one. */
@@ -276,12 +298,19 @@ public class SendService {
                     "at most " + config.sendRatePerSecond() + " messages per second");
         }
         contentCheck.requireCleanWords(request.message());
+        RepliedTo repliedTo = null;
+        if (request.repliedTo() != null) {
+            if (type.messageClass() != MessageClass.RELIABLE) {
+                throw new ProtocolException(ErrorCode.INVALID_REQUEST, "only stored messages can reply");
+            }
+            repliedTo = RepliedTo.of(MessageRules.requireMessageId(request.repliedTo().messageId()));
+        }
         long now = System.currentTimeMillis();
         ConversationKey key = ConversationKey.of(user.userId(), request.to());
         return new Envelope(Envelope.VERSION, MessageIds.next(now), request.clientMsgId(), key.value(), request.to(),
                 new Sender(user.userId(), user.userName()), now, request.priority(), request.mentions(),
                 request.to().type() == ConversationType.ROOM ? request.toUserIds() : null, request.receipt(), origin,
-                request.message());
+                request.message(), null, repliedTo);
     }
 
     /**
@@ -300,16 +329,23 @@ public class SendService {
     public CompletableFuture<Ack> act(UserPrincipal user, ConversationRef to, Action action, String requestId,
             Origin origin, long at) {
         Envelope envelope;
+        byte[] json;
         try {
             MessageRules.checkAddressing(to, null, null, null, null);
             MessageRules.checkAction(action, null);
             requireParticipant(user, to, origin);
             envelope = new Envelope(Envelope.VERSION, MessageIds.next(at), null, ConversationKey.of(user.userId(), to).value(),
                     to, new Sender(user.userId(), user.userName()), at, null, null, null, null, origin, null, action);
+            json = JsonCodec.encodeBytes(envelope);
+            if (json.length > Limits.MESSAGE_JSON_MAX_BYTES) {
+                // an edit carries a whole message's content
+                throw new ProtocolException(ErrorCode.MESSAGE_TOO_LARGE,
+                        "a record is limited to " + Limits.MESSAGE_JSON_MAX_BYTES + " bytes of JSON");
+            }
         } catch (ProtocolException e) {
             return CompletableFuture.completedFuture(Ack.failed(requestId, e.toApiError()));
         }
-        return answer(produce(envelope, JsonCodec.encodeBytes(envelope), Context.current()), requestId);
+        return answer(produce(envelope, json, Context.current()), requestId);
     }
 
     /** Peer: not oneself; group: a member; room: entered (by this session, or for REST by any of the user's sessions). */

@@ -21,6 +21,13 @@ public interface HistoryConfig {
     @WithDefault("2m")
     Duration revokeWindow();
 
+    /**
+     * How long after sending a text or custom message its sender may edit it (v1.1; the gateway checks the same window,
+     * {@code im.gateway.edit-window}, and history checks it again from the edit record's own time).
+     */
+    @WithDefault("24h")
+    Duration editWindow();
+
     /** Routing's base URL: who entered which room is known there (the REST client routing). */
     @WithDefault("http://localhost:8081")
     String routingUrl();

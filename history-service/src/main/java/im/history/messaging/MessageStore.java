@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,7 +50,8 @@ import im.protocol.Topics;
  * long as it lasts without leaving the group, and a record PostgreSQL refuses is isolated and dead-lettered, so an
  * acknowledged message is never lost and one record never stops storage for everybody. A recall of a message that
  * carried an upload also writes its withdrawal for media-service ({@link MediaWithdrawals}) before the batch counts as
- * done; messages stored now are notified to their offline recipients ({@link Notifier}) before the batch commits.
+ * done, as do the {@code reactionsChanged} and {@code messageEdited} events of applied reactions and edits
+ * ({@link FeatureEvents}); messages stored now are notified to their offline recipients ({@link Notifier}) before the batch commits.
  */
 @ApplicationScoped
 public class MessageStore {
@@ -73,6 +75,9 @@ public class MessageStore {
 
     @Inject
     Notifier notifier;
+
+    @Inject
+    FeatureEvents featureEvents;
 
     @Inject
     LiveConversations live;
@@ -111,6 +116,7 @@ public class MessageStore {
         List<Span> spans = tracing.recording() ? new ArrayList<>(batch.size()) : null;
         Map<String, byte[]> recallTraces = new HashMap<>();
         Map<String, byte[]> traces = new HashMap<>();
+        Map<String, byte[]> featureTraces = new HashMap<>();
         try {
             for (ConsumerRecord<String, byte[]> record : batch.records()) {
                 if (isLiveEvent(record)) {
@@ -130,6 +136,9 @@ public class MessageStore {
                         if (action != null && action.isRevoke()) {
                             recallTraces.put(action.messageId(), traceparent.value());
                         }
+                        if (action != null && (action.isReact() || action.isEdit())) {
+                            featureTraces.put(action.messageId(), traceparent.value());
+                        }
                     }
                 } catch (ProtocolException e) {
                     metrics.counter("im.history.dead_lettered", "code", e.code().name()).increment();
@@ -142,8 +151,16 @@ public class MessageStore {
             stored.increment(written.stored());
             // best effort, off this thread: storing never waits for or stops on the live events
             live.stored(written.touched());
-            // the batch is done (and its offsets committed) only once media's withdrawals are in Kafka
-            return written.withdrawals().isEmpty() ? null : withdrawals.publish(written.withdrawals(), recallTraces);
+            // the batch is done (and its offsets committed) only once media's withdrawals, and what participants must now
+            // see of reacted and edited messages, are in Kafka
+            CompletableFuture<Void> withdrawn = written.withdrawals().isEmpty()
+                    ? null
+                    : withdrawals.publish(written.withdrawals(), recallTraces);
+            if (written.events().isEmpty()) {
+                return withdrawn;
+            }
+            CompletableFuture<Void> told = featureEvents.publish(written.events(), featureTraces);
+            return withdrawn == null ? told : CompletableFuture.allOf(withdrawn, told);
         } finally {
             if (spans != null) {
                 spans.forEach(Span::end);

@@ -80,7 +80,13 @@ public class BatchWriter {
      * What one batch did: rows stored, and the uploads whose messages it recalled ({@code im.media} withdrawals to write,
      * also for recalls applied before and seen again, so a retry or replay never loses one).
      */
-    public record Written(int stored, List<MediaWithdrawn> withdrawals, List<Touched> touched) {}
+    public record Written(int stored, List<MediaWithdrawn> withdrawals, List<Touched> touched, List<Envelope> events) {
+
+        /** What a batch without reactions or edits did. */
+        public Written(int stored, List<MediaWithdrawn> withdrawals, List<Touched> touched) {
+            this(stored, withdrawals, touched, List.of());
+        }
+    }
 
     /**
      * A conversation a batch changed, for the live {@code conversationChanged} events.
@@ -99,6 +105,9 @@ public class BatchWriter {
 
     @Inject
     HistoryConfig config;
+
+    @Inject
+    MessageFeatures features;
 
     /**
      * Work on the messages a batch newly stored, inside its transaction before the commit (the notifications): a failure
@@ -130,10 +139,11 @@ public class BatchWriter {
             try {
                 Map<String, Touched> touched = new LinkedHashMap<>();
                 List<Stamped> stored = insertMessages(connection, messages, touched);
-                List<MediaWithdrawn> withdrawals = applyActions(connection, actions, touched);
+                Map<String, Envelope> events = new LinkedHashMap<>();
+                List<MediaWithdrawn> withdrawals = applyActions(connection, actions, touched, events);
                 beforeCommit.run(connection, stored);
                 connection.commit();
-                return new Written(stored.size(), withdrawals, List.copyOf(touched.values()));
+                return new Written(stored.size(), withdrawals, List.copyOf(touched.values()), List.copyOf(events.values()));
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -306,13 +316,13 @@ public class BatchWriter {
     }
 
     /**
-     * Recalls and receipts, in the conversation's order. A recall takes effect only for the message's sender within the
+     * Recalls, receipts, reactions and edits ({@link MessageFeatures}), in the conversation's order. A recall takes effect only for the message's sender within the
      * window, measured from the recall's own timestamp, so a replay decides exactly as the first pass did. Receipts move
      * per-user positions forward (one statement for the batch). Returns the withdrawals of the uploads recalled messages
      * carried.
      */
-    private List<MediaWithdrawn> applyActions(Connection connection, List<Stamped> actions, Map<String, Touched> touched)
-            throws SQLException {
+    private List<MediaWithdrawn> applyActions(Connection connection, List<Stamped> actions, Map<String, Touched> touched,
+            Map<String, Envelope> events) throws SQLException {
         List<MediaWithdrawn> withdrawals = new ArrayList<>();
         if (actions.isEmpty()) {
             return withdrawals;
@@ -322,8 +332,18 @@ public class BatchWriter {
         for (Stamped stamped : actions) {
             Envelope envelope = stamped.envelope();
             Action action = envelope.action();
-            if (action.isConversationChanged()) {
+            if (action.isConversationChanged() || action.isReactionsChanged() || action.isMessageEdited()) {
                 continue; // history's own live event, for routing: nothing to store
+            }
+            if (action.isReact() || action.isEdit()) {
+                // v1.1 message features: the last state per message is what participants are told
+                Envelope event = action.isReact() ? features.react(connection, stamped) : features.edit(connection, stamped);
+                if (event != null) {
+                    String key = event.action().type() + '\n' + action.messageId();
+                    events.remove(key);
+                    events.put(key, event);
+                }
+                continue;
             }
             if (action.isRevoke()) {
                 MediaWithdrawn withdrawn = revoke(connection, stamped, touched);

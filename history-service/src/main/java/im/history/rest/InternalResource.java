@@ -18,15 +18,21 @@ import im.history.persistence.MessageEntity;
 import im.protocol.ConversationKey;
 import im.protocol.ErrorCode;
 import im.protocol.Ids;
+import im.protocol.JsonCodec;
 import im.protocol.Limits;
 import im.protocol.MembershipView;
+import im.protocol.Message;
+import im.protocol.MessageContent;
+import im.protocol.MessageType;
 import im.protocol.ProtocolException;
+import im.protocol.RepliedTo;
 import im.protocol.StoredMessage;
 import im.protocol.Text;
 
 /**
  * Lookups and decisions for the other services inside the cluster, not passed through the gateway (keep this port off the
- * public network): the stored message behind an id (a recall's check; aliases of retries resolve to their message), the
+ * public network): the stored message behind an id (a recall's check, and v1.1 a reply's quote, a reaction's and an
+ * edit's check; aliases of retries resolve to their message), the
  * first write of a (conversation, sender, clientMsgId) within the dedupe window (a retry on another node gets the first
  * ack), and group id claims (the first creator wins, whichever node it came through). The messages are
  * {@link StoredMessage}s, the record the gateway's client reads them as.
@@ -50,7 +56,7 @@ public class InternalResource {
     @GET
     @Path("/messages/{messageId}")
     @Transactional
-    public StoredMessage message(@PathParam("messageId") String messageId) {
+    public StoredMessage message(@PathParam("messageId") String messageId, @QueryParam("userId") String userId) {
         if (!Ids.isValid(messageId, Limits.MESSAGE_ID_MAX)) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no such message");
         }
@@ -63,7 +69,26 @@ public class InternalResource {
         if (row == null) {
             throw new ProtocolException(ErrorCode.NOT_FOUND, "no message " + messageId);
         }
-        return stored(row);
+        return withFeatures(row, userId);
+    }
+
+    /**
+     * The v1.1 fields a reply, reaction or edit is checked against: the type, the quote's preview, the message's distinct
+     * reactions and those {@code userId} gave (when named).
+     */
+    @SuppressWarnings("unchecked")
+    private StoredMessage withFeatures(MessageEntity row, String userId) {
+        MessageContent content = row.body == null ? null : JsonCodec.decode(row.body, Message.class).content();
+        MessageType type = content == null ? null : content.type();
+        String preview = content == null ? null : RepliedTo.preview(type, content.text());
+        List<String> reactions = em.createNativeQuery("select distinct reaction from message_reaction where message_id = ?1")
+                .setParameter(1, row.messageId).getResultList();
+        List<String> mine = userId == null || !Ids.isValid(userId, Limits.ID_MAX_BYTES)
+                ? List.of()
+                : em.createNativeQuery("select reaction from message_reaction where message_id = ?1 and user_id = ?2")
+                        .setParameter(1, row.messageId).setParameter(2, userId).getResultList();
+        return new StoredMessage(row.messageId, row.conversationKey, row.senderId, row.sentAt, row.revokedAt != null,
+                row.orderKey, type, preview, List.copyOf(reactions), List.copyOf(mine));
     }
 
     /** The message a (conversation, sender, clientMsgId) names within the dedupe window before {@code at}, if stored. */

@@ -168,9 +168,8 @@ public class HistoryQueries {
         for (String id : ids) {
             MessageEntity row = MessageEntity.findById(id);
             Message message = toMessage(row);
-            messages.add(new Message(message.messageId(), message.clientMsgId(), message.orderKey(), null, message.sender(),
-                    message.timestamp(), message.priority(), message.mentions(),
-                    ConversationKey.parse(row.conversationKey).viewFor(userId), message.content()));
+            // the stored body as it stands: v1.1 repliedTo, reactions and the latest edit included
+            messages.add(message.inConversation(ConversationKey.parse(row.conversationKey).viewFor(userId)));
         }
         return new SearchResult(messages);
     }

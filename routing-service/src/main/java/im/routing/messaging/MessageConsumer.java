@@ -213,7 +213,10 @@ public class MessageConsumer {
 
     /**
      * A recall goes to everybody who may have the message (like a message); a receipt goes to the senders of the messages
-     * it covers that asked for receipts; a conversationChanged (history's, v1.1) to every session of each user it names. Actions take no place in the orderKey chain: they are not messages.
+     * it covers that asked for receipts; a conversationChanged (history's, v1.1) to every session of each user it names;
+     * a reactionsChanged or messageEdited (history's, v1.1) to the conversation's participants like a recall, while the
+     * react and edit that caused them are history's alone. Actions take no place in the orderKey chain: they are not
+     * messages.
      */
     private List<Router.Target> routeAction(Envelope envelope, ConversationKey key) {
         Action action = envelope.action();
@@ -223,6 +226,16 @@ public class MessageConsumer {
         }
         if (action.isConversationChanged()) {
             return router.conversationChanged(envelope, action.changed());
+        }
+        if (action.isReactionsChanged()) {
+            return router.route(envelope, key, new Router.Payload(null, null, null,
+                    new Delivery.ReactionsChanged(action.messageId(), action.reactions()), null));
+        }
+        if (action.isMessageEdited()) {
+            return router.route(envelope, key, new Router.Payload(null, null, null, null, action.message()));
+        }
+        if (action.isReact() || action.isEdit()) {
+            return List.of(); // v1.1: history applies them and writes what participants now see, which is routed then
         }
         Set<String> senders = state.receiptSenders(key.value(), envelope.sender().id(), action);
         return senders.isEmpty()

@@ -30,8 +30,14 @@ import im.routing.presence.PresenceTable.NodeState;
 @ApplicationScoped
 public class Router {
 
-    /** What a delivery carries: a message, a recall or a receipt. */
-    public record Payload(Message message, Delivery.Revoked revoked, Delivery.Receipt receipt) {
+    /** What a delivery carries: a message, a recall, a receipt, or (v1.1) a message's new reactions or its edit. */
+    public record Payload(Message message, Delivery.Revoked revoked, Delivery.Receipt receipt,
+            Delivery.ReactionsChanged reactionsChanged, Message messageEdited) {
+
+        /** A message, a recall or a receipt. */
+        public Payload(Message message, Delivery.Revoked revoked, Delivery.Receipt receipt) {
+            this(message, revoked, receipt, null, null);
+        }
 
         public static Payload of(Message message) {
             return new Payload(message, null, null);
@@ -141,7 +147,8 @@ public class Router {
         List<Target> targets = new ArrayList<>(usersByNode.size());
         usersByNode.forEach((nodeId, nodeUsers) -> targets.add(new Target(nodeId, slots.get(nodeId),
                 new Delivery(1, nodeId, envelope.conversationKey(), List.copyOf(nodeUsers), null, exclude, payload.message(),
-                        payload.revoked(), payload.receipt()))));
+                        payload.revoked(), payload.receipt(), null, null, payload.reactionsChanged(),
+                        payload.messageEdited()))));
         return targets;
     }
 
@@ -162,7 +169,8 @@ public class Router {
             }
             targets.add(new Target(nodeId, node.slot(),
                     new Delivery(1, nodeId, envelope.conversationKey(), userIds, roomId, exclude, payload.message(),
-                            payload.revoked(), payload.receipt())));
+                            payload.revoked(), payload.receipt(), null, null, payload.reactionsChanged(),
+                            payload.messageEdited())));
         });
         return targets;
     }
