@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -104,7 +105,9 @@ public class MessageStore {
         return loop;
     }
 
-    private static final byte[] CONVERSATION_CHANGED = Action.CONVERSATION_CHANGED.getBytes(StandardCharsets.UTF_8);
+    /** The {@code im-type}s of the events history itself writes to the reliable topic, for routing. */
+    private static final List<byte[]> OWN_EVENTS = Stream.of(Action.CONVERSATION_CHANGED, Action.REACTIONS_CHANGED,
+            Action.MESSAGE_EDITED).map(type -> type.getBytes(StandardCharsets.UTF_8)).toList();
 
     CompletionStage<?> store(Batch batch) throws Exception {
         if (!migrations.ready().isDone()) {
@@ -119,8 +122,8 @@ public class MessageStore {
         Map<String, byte[]> featureTraces = new HashMap<>();
         try {
             for (ConsumerRecord<String, byte[]> record : batch.records()) {
-                if (isLiveEvent(record)) {
-                    continue; // history's own conversationChanged, for routing: skipped unread, nothing to store
+                if (isOwnEvent(record)) {
+                    continue; // history's own events, for routing: skipped undecoded, nothing to store
                 }
                 try {
                     BatchWriter.Stamped checked = check(batch, record);
@@ -168,10 +171,18 @@ public class MessageStore {
         }
     }
 
-    /** Whether the record is a live event by its {@code im-type} header (the bytes compared, nothing decoded). */
-    private static boolean isLiveEvent(ConsumerRecord<String, byte[]> record) {
+    /** Whether the record is one of history's own events, by its {@code im-type} header (nothing decoded). */
+    private static boolean isOwnEvent(ConsumerRecord<String, byte[]> record) {
         Header type = record.headers().lastHeader(RecordHeaders.TYPE);
-        return type != null && Arrays.equals(type.value(), CONVERSATION_CHANGED);
+        if (type == null) {
+            return false;
+        }
+        for (byte[] own : OWN_EVENTS) {
+            if (Arrays.equals(type.value(), own)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The contract's checks for a record of the reliable topic, whoever wrote it. */
