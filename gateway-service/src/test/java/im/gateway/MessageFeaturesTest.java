@@ -165,6 +165,9 @@ class MessageFeaturesTest {
             assertThat(code(ack(ws, edit(bob, mine, Map.of("type", "command", "data", "AA==")))))
                     .isEqualTo("INVALID_REQUEST");
             assertThat(code(ack(ws, edit(bob, mine, text(""))))).isEqualTo("INVALID_REQUEST");
+            assertThat(code(ack(ws, edit(bob, mine, Map.of("type", "custom", "subType", 1, "text", "{}")))))
+                    .as("an edit keeps the type")
+                    .isEqualTo("INVALID_REQUEST");
             assertThat(code(ack(ws, edit(bob, mine, text("x".repeat(32 * 1024 + 1)))))).isEqualTo("MESSAGE_TOO_LARGE");
             assertThat(code(ack(ws, edit(bob, mine, text("now forbidden"))))).isEqualTo("CONTENT_REJECTED");
 

@@ -118,6 +118,9 @@ public class MessageFeatureService {
             if (message.type() != MessageType.TEXT && message.type() != MessageType.CUSTOM) {
                 throw new ProtocolException(ErrorCode.INVALID_REQUEST, "only text and custom messages can be edited");
             }
+            if (content.type() != message.type()) {
+                throw new ProtocolException(ErrorCode.INVALID_REQUEST, "an edit keeps the message's type");
+            }
             if (System.currentTimeMillis() - message.sentAt() > config.editWindow().toMillis()) {
                 throw new ProtocolException(ErrorCode.EDIT_WINDOW_PASSED,
                         "messages can be edited for " + config.editWindow().toSeconds() + " s");

@@ -174,24 +174,7 @@ public class MessageFeatures {
         String messageId = action.messageId();
         String userId = envelope.sender().id();
         Target target = lock(connection, messageId);
-        String refusal = target == null
-                ? "unknown"
-                : !target.conversationKey().equals(stamped.key().value())
-                        ? "elsewhere"
-                        : !target.senderId().equals(userId)
-                                ? "not the sender's"
-                                : target.revoked()
-                                        ? "recalled"
-                                        : !MessageType.TEXT.wireName().equals(target.type())
-                                                && !MessageType.CUSTOM.wireName().equals(target.type())
-                                                        ? "not text or custom"
-                                                        : envelope.timestamp() - target.sentAt() > config.editWindow()
-                                                                .toMillis()
-                                                                        ? "too late"
-                                                                        : target.editOrderKey() != null
-                                                                                && target.editOrderKey() > stamped.orderKey()
-                                                                                        ? "superseded"
-                                                                                        : null;
+        String refusal = editRefusal(target, stamped, userId);
         if (refusal != null) {
             return dropped(Action.EDIT, refusal, messageId, userId);
         }
@@ -212,6 +195,35 @@ public class MessageFeatures {
         }
         metrics.counter("im.history.features.applied", "action", Action.EDIT).increment();
         return event(envelope, Action.messageEdited(edited));
+    }
+
+    /** Why an edit may not apply to {@code target}, or null when it may. */
+    private String editRefusal(Target target, BatchWriter.Stamped stamped, String userId) {
+        if (target == null) {
+            return "unknown";
+        }
+        if (!target.conversationKey().equals(stamped.key().value())) {
+            return "elsewhere";
+        }
+        if (!target.senderId().equals(userId)) {
+            return "not the sender's";
+        }
+        if (target.revoked()) {
+            return "recalled";
+        }
+        if (!MessageType.TEXT.wireName().equals(target.type()) && !MessageType.CUSTOM.wireName().equals(target.type())) {
+            return "not text or custom";
+        }
+        if (!stamped.envelope().action().content().type().wireName().equals(target.type())) {
+            return "another type";
+        }
+        if (stamped.envelope().timestamp() - target.sentAt() > config.editWindow().toMillis()) {
+            return "too late";
+        }
+        if (target.editOrderKey() != null && target.editOrderKey() > stamped.orderKey()) {
+            return "superseded";
+        }
+        return null;
     }
 
     private Envelope dropped(String action, String reason, String messageId, String userId) {
