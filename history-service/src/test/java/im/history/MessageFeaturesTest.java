@@ -27,6 +27,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 
 import im.protocol.Action;
+import im.protocol.ConversationChanged;
 import im.protocol.ConversationKey;
 import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
@@ -200,6 +201,17 @@ class MessageFeaturesTest {
             assertThat(message.timestamp()).isEqualTo(original.timestamp());
             assertThat(message.sender().id()).isEqualTo(alice);
             assertThat(message.editedAt()).isNotNull();
+            // the edited message was the conversation's last: both users' lists show the new text (live event)
+            ConsumerRecord<String, String> live = probe.await(r -> {
+                if (!r.value().contains("\"" + Action.CONVERSATION_CHANGED + "\"")) {
+                    return false;
+                }
+                Message last = JsonCodec.decode(r.value(), Envelope.class).action().changed().lastMessage();
+                return last != null && original.messageId().equals(last.messageId())
+                        && "fixed hello zebra".equals(last.content().text());
+            });
+            assertThat(JsonCodec.decode(live.value(), Envelope.class).action().changed().users())
+                    .extracting(ConversationChanged.UserState::userId).containsExactlyInAnyOrder(alice, bob);
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 Message answered = stored(bob, alice, original.messageId());

@@ -342,6 +342,10 @@ public class BatchWriter {
                     String key = event.action().type() + '\n' + action.messageId();
                     events.remove(key);
                     events.put(key, event);
+                    if (action.isEdit()) {
+                        // the conversation list shows the edited text when it was the last message: a live event
+                        touched.computeIfAbsent(stamped.key().value(), k -> new Touched(k, new HashSet<>(), false));
+                    }
                 }
                 continue;
             }
