@@ -1,5 +1,7 @@
 package im.history.rest;
 
+import java.util.function.Supplier;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -85,10 +87,11 @@ public class ConversationResource {
         if (request == null || request.orderKey() == null || request.orderKey() < 0) {
             throw new ProtocolException(ErrorCode.INVALID_REQUEST, "body {\"orderKey\": n} required");
         }
-        Long before = live.unreadBefore(userId, key);
-        long position = queries.markRead(userId, key, request.orderKey());
-        receipts.read(userId, key, request.orderKey());
-        live.userChanged(userId, key, before, false);
+        long position = changedForMe(userId, key, false, () -> {
+            long stored = queries.markRead(userId, key, request.orderKey());
+            receipts.read(userId, key, request.orderKey());
+            return stored;
+        });
         return new ReadResponse(position);
     }
 
@@ -101,9 +104,10 @@ public class ConversationResource {
         ConversationKey key = keyOf(userId, type, id);
         MessageRules.requireMessageId(messageId);
         access.requireParticipant(userId, key);
-        Long before = live.unreadBefore(userId, key);
-        queries.deleteMessage(userId, key, messageId);
-        live.userChanged(userId, key, before, false);
+        changedForMe(userId, key, false, () -> {
+            queries.deleteMessage(userId, key, messageId);
+            return null;
+        });
     }
 
     /** Clears the conversation for me, up to now. */
@@ -113,9 +117,10 @@ public class ConversationResource {
         String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
-        Long before = live.unreadBefore(userId, key);
-        queries.clear(userId, key);
-        live.userChanged(userId, key, before, false);
+        changedForMe(userId, key, false, () -> {
+            queries.clear(userId, key);
+            return null;
+        });
     }
 
     /** Removes the conversation from my list; it comes back with the next message. */
@@ -125,9 +130,21 @@ public class ConversationResource {
         String userId = BearerTokens.userOf(jwt);
         ConversationKey key = keyOf(userId, type, id);
         access.requireParticipant(userId, key);
+        changedForMe(userId, key, true, () -> {
+            queries.remove(userId, key);
+            return null;
+        });
+    }
+
+    /**
+     * Runs a read or delete of {@code userId}'s in {@code key}, then tells all of their sessions what they now see of it
+     * (the live event; the total too when the unread count moved).
+     */
+    private <T> T changedForMe(String userId, ConversationKey key, boolean removed, Supplier<T> change) {
         Long before = live.unreadBefore(userId, key);
-        queries.remove(userId, key);
-        live.userChanged(userId, key, before, true);
+        T result = change.get();
+        live.userChanged(userId, key, before, removed);
+        return result;
     }
 
     @GET
