@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -299,6 +300,45 @@ class GatewayWebSocketTest {
             JsonNode frame = bobWs.awaitOp("messages");
             assertThat(frame.get("conversation").get("id").asText()).isEqualTo("alice");
             assertThat(carolWs.messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReplay_reachesASessionTheFirstDeliveryDidNotName_andNotOneThatHadIt() {
+        String bob = uniqueUser("bob");
+        String carol = uniqueUser("carol");
+        try (WsClient bobWs = connect(bob); WsClient carolWs = connect(carol)) {
+            ready(bobWs);
+            ready(carolWs);
+            String key = "group/replays-" + bob;
+            Function<String, Message> message = text -> new Message(MessageIds.next(System.currentTimeMillis()), "c-" + text,
+                    7L, null, new Sender("alice", null), System.currentTimeMillis(), Priority.LOW, null, null,
+                    MessageContent.text(text));
+            Function<Delivery, ProducerRecord<String, String>> record = delivery -> new ProducerRecord<>(Topics.DELIVERIES,
+                    5, "gw-test", JsonCodec.encode(delivery));
+            untilTrue(() -> TopicProbe.produce(kafka(), record.apply(new Delivery(1, "gw-test", key, List.of(carol), null,
+                    null, message.apply("first")))), () -> !carolWs.messages().isEmpty());
+            TopicProbe.produce(kafka(), record.apply(new Delivery(1, "gw-test", key, List.of(carol), null, null,
+                    message.apply("second"))));
+            // routing did not know of bob's session yet: the message goes to carol only, two offsets after both registered
+            Message late = message.apply("while routing had not seen bob");
+            TopicProbe.produce(kafka(), record.apply(new Delivery(1, "gw-test", key, List.of(carol), null, null, late)));
+            // bob's presence reached routing: it replays the message to him (and, had carol just connected, to her)
+            TopicProbe.produce(kafka(), record.apply(new Delivery(1, "gw-test", key, List.of(bob), null, null, late, null,
+                    null, true)));
+            TopicProbe.produce(kafka(), record.apply(new Delivery(1, "gw-test", key, List.of(carol), null, null, late, null,
+                    null, true)));
+            TopicProbe.produce(kafka(), record.apply(new Delivery(1, "gw-test", key, List.of(bob, carol), null, null,
+                    message.apply("marker"))));
+
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> bobWs.messages().stream()
+                    .anyMatch(m -> "marker".equals(m.content().text())));
+            assertThat(bobWs.messages()).extracting(m -> m.content().text())
+                    .containsExactly("while routing had not seen bob", "marker");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> carolWs.messages().stream()
+                    .anyMatch(m -> "marker".equals(m.content().text())));
+            assertThat(carolWs.messages()).extracting(m -> m.content().text())
+                    .containsExactly("first", "second", "while routing had not seen bob", "marker");
         }
     }
 

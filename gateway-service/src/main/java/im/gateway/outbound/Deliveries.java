@@ -70,8 +70,8 @@ public class Deliveries {
     private final Counter[] delivered = new Counter[5];
     private Counter replayed;
     private Counter broadcasts;
-    /** Messages pushed lately, by id: the im.deliveries offset they were pushed at (to tell who had a replay). */
-    private Cache<String, Long> pushed;
+    /** Messages pushed lately, by id: where and to whom (to tell who had a replay). */
+    private Cache<String, Pushed> pushed;
     /** The offset of the last delivery fully pushed; -1 before the first. */
     private volatile long done = -1;
     /** Polls handled so far (on the loop's thread). */
@@ -168,11 +168,11 @@ public class Deliveries {
         if (!config.nodeId().equals(delivery.nodeId())) {
             return; // another node that shares this slot: not ours to push
         }
-        Long pushedAt = null;
+        Pushed pushedBefore = null;
         if (delivery.replay()) {
-            pushedAt = pushed.getIfPresent(delivery.messageId());
+            pushedBefore = pushed.getIfPresent(delivery.messageId());
         } else if (delivery.message() != null) {
-            pushed.put(delivery.messageId(), offset);
+            pushed.put(delivery.messageId(), new Pushed(offset, delivery.userIds()));
         }
         ConversationRef shared = delivery.key().type() == ConversationType.PEER ? null : delivery.key().viewFor(null);
         for (Session session : targets(delivery)) {
@@ -180,8 +180,8 @@ public class Deliveries {
                 continue;
             }
             if (delivery.replay()) {
-                if (pushedAt != null && pushedAt >= session.registeredAfterOffset() + 2) {
-                    continue; // it was here already when the message was pushed
+                if (pushedBefore != null && pushedBefore.reached(session)) {
+                    continue; // it was here already when the message was pushed to it
                 }
                 replayed.increment();
             }
@@ -207,6 +207,17 @@ public class Deliveries {
                         delivery.receipt().kind()));
             }
             delivered[delivery.message() != null ? delivery.message().rank() : 4].increment();
+        }
+    }
+
+    /**
+     * A message's delivery as this node pushed it: at which offset, to which users ({@code null}: every session of its
+     * room). A session had it when it was registered two offsets before (one before may have been in progress) and is
+     * one of those users: a session routing did not know of yet, of a user the delivery did not name, did not.
+     */
+    private record Pushed(long offset, List<String> userIds) {
+        boolean reached(Session session) {
+            return offset >= session.registeredAfterOffset() + 2 && (userIds == null || userIds.contains(session.userId()));
         }
     }
 
