@@ -606,9 +606,10 @@ export class IMClient {
     if (orderKey < 0) {
       return;
     }
+    await this.http.request('POST', `${conversationPath(conversation)}/read`, { orderKey });
+    // measured after the request: the server's live events may have changed both while it was under way
     const localBefore = this.conversations.totalUnread();
     const totalBefore = this.getTotalUnreadCount();
-    await this.http.request('POST', `${conversationPath(conversation)}/read`, { orderKey });
     const changed = this.conversations.onRead(conversation, orderKey);
     this.adjustServerTotal(localBefore);
     this.events.emit('conversationChanged', { infoList: [changed] });

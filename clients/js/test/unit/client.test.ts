@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { IMClient, type IMClientConfig } from '../../src/client.js';
-import type { ConnectionStateChangedEvent, Message } from '../../src/types.js';
+import type { ConnectionStateChangedEvent, Conversation, Message } from '../../src/types.js';
 import { FakeClock, FakeServer, fakeFetch, fakeToken, type FakeSocket, settle } from './fakes.js';
 
 const BASE = 'http://im.test';
@@ -16,6 +16,8 @@ interface Harness {
   calls: ReturnType<typeof fakeFetch>['calls'];
   conversations: unknown[];
   history: Map<string, Message[]>;
+  /** Runs while a read request is at the server, before its answer. */
+  duringRead: { run?: () => void };
 }
 
 function harness(overrides: Partial<IMClientConfig> = {}, tokenTtlMs = 3_600_000): Harness {
@@ -24,6 +26,7 @@ function harness(overrides: Partial<IMClientConfig> = {}, tokenTtlMs = 3_600_000
   const tokens: string[] = [];
   const conversations: unknown[] = [];
   const history = new Map<string, Message[]>();
+  const duringRead: Harness['duringRead'] = {};
   const { fetch, calls } = fakeFetch((method, url) => {
     if (method === 'GET' && url.pathname === '/v1/conversations') {
       return { body: { conversations, cursor: null } };
@@ -36,6 +39,7 @@ function harness(overrides: Partial<IMClientConfig> = {}, tokenTtlMs = 3_600_000
       return { body: { messages: page, hasMore: false } };
     }
     if (method === 'POST' && url.pathname.endsWith('/read')) {
+      duringRead.run?.();
       return { body: { orderKey: 1 } };
     }
     if (method === 'DELETE' && url.pathname.startsWith('/v1/conversations/')) {
@@ -58,7 +62,7 @@ function harness(overrides: Partial<IMClientConfig> = {}, tokenTtlMs = 3_600_000
   });
   const states: ConnectionStateChangedEvent[] = [];
   client.on('connectionStateChanged', (e) => states.push(e));
-  return { client, server, clock, states, tokens, calls, conversations, history };
+  return { client, server, clock, states, tokens, calls, conversations, history, duringRead };
 }
 
 async function loggedIn(h: Harness, userId = 'alice'): Promise<void> {
@@ -506,6 +510,25 @@ describe('IMClient receiving', () => {
     assert.deepEqual(totals, [9, 8]);
     assert.equal(h.client.getTotalUnreadCount(), 8, 'the server total covers conversations this client has not listed');
     assert.equal(h.client.getConversation({ type: 'peer', id: 'bob' }), undefined);
+  });
+  it('clears to a total of 0 when older live events land while the read is under way', async () => {
+    const h = harness();
+    await loggedIn(h);
+    const bob = { type: 'peer', id: 'bob' };
+    const message = (orderKey: number) => ({ type: 'text', text: `t${orderKey}`, messageId: `id${orderKey}`, orderKey, sender: { id: 'bob' }, timestamp: orderKey });
+    h.server.last.push({ op: 'session', sessionId: 's', userId: 'alice', serverTime: 1 });
+    h.server.last.push({ op: 'conversationChanged', conversation: bob, lastMessage: message(2), unreadCount: 1, mentions: [], updatedAt: 2 });
+    h.server.last.push({ op: 'totalUnreadChanged', totalUnreadCount: 1 });
+    await h.clock.advance(10);
+    assert.equal(h.client.getTotalUnreadCount(), 1);
+    // the events of an earlier moment (2 unread) reach the client while its read is at the server
+    h.duringRead.run = () => {
+      h.server.last.push({ op: 'conversationChanged', conversation: bob, lastMessage: message(2), unreadCount: 2, mentions: [], updatedAt: 2 });
+      h.server.last.push({ op: 'totalUnreadChanged', totalUnreadCount: 2 });
+    };
+    await h.client.clearConversationUnread(bob as Conversation);
+    assert.equal(h.client.getConversation(bob as Conversation)?.unreadCount, 0);
+    assert.equal(h.client.getTotalUnreadCount(), 0);
   });
 });
 
