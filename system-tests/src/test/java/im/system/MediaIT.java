@@ -23,6 +23,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import javax.imageio.ImageIO;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -176,8 +177,16 @@ class MediaIT {
                     Map.of("type", "peer", "id", bob), "messageId", ack.messageId())), ClientFrame.class));
             assertThat(recalled.isSuccess()).as(String.valueOf(recalled.error())).isTrue();
 
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> get(content.fileDownloadUrl(), null).statusCode() == 410);
+            // the chain: gateway → im.messages.reliable → history (applies the recall) → im.media → media's withdrawals
+            try {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> get(content.fileDownloadUrl(), null).statusCode() == 410);
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("the upload of a recalled message still downloads; history has the message as "
+                        + storedAs(bob, alice, ack.messageId()) + "; group history: " + stack.groupLag("history")
+                        + " group media-withdrawals: " + stack.groupLag("media-withdrawals") + " history ready: "
+                        + stack.readiness("history") + " media ready: " + stack.readiness("media"), e);
+            }
             for (String url : List.of(content.fileDownloadUrl(), content.thumbnailDownloadUrl(),
                     content.largeImageDownloadUrl())) {
                 HttpResponse<byte[]> gone = get(url, null);
@@ -279,5 +288,25 @@ class MediaIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(image, "png", out);
         return out.toByteArray();
+    }
+
+    /** How history answers {@code userId} about one message of the peer conversation with {@code otherId}. */
+    private static String storedAs(String userId, String otherId, String messageId) {
+        try {
+            HttpResponse<String> response = Stack.HTTP.send(HttpRequest.newBuilder(URI.create(stack.gateway(1)
+                    + "/v1/conversations/peer/" + otherId + "/messages?limit=100"))
+                    .header("Authorization", "Bearer " + Tokens.user(userId)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return "(history answered " + response.statusCode() + ")";
+            }
+            for (JsonNode message : JsonCodec.tree(response.body()).get("messages")) {
+                if (messageId.equals(message.path("messageId").asText())) {
+                    return message.toString();
+                }
+            }
+            return "(not stored)";
+        } catch (Exception e) {
+            return "(history not asked: " + e + ")";
+        }
     }
 }

@@ -27,10 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.awaitility.core.ConditionTimeoutException;
@@ -349,8 +346,8 @@ class ScaleOutIT {
                     });
                 } catch (ConditionTimeoutException e) {
                     throw new AssertionError("acked but not stored: " + missing(senders, receivers, killedAt)
-                            + "\n  group history: " + lag(admin, "history") + "\n  history ready: "
-                            + readiness(stack.service("history")), e);
+                            + "\n  group history: " + stack.groupLag("history") + "\n  history ready: "
+                            + stack.readiness("history"), e);
                 }
                 int acked = senders.stream().mapToInt(s -> s.ackedAt.size()).sum();
                 int pushed = 0;
@@ -448,27 +445,6 @@ class ScaleOutIT {
     }
 
     /** Committed offset and end offset per partition of a group's topics. */
-    private static String lag(Admin admin, String groupId) throws Exception {
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
-                .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        committed.keySet().forEach(p -> latest.put(p, OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
-        StringBuilder out = new StringBuilder();
-        committed.forEach((p, offset) -> out.append(p).append(' ').append(offset == null ? "-" : offset.offset())
-                .append('/').append(ends.get(p).offset()).append("; "));
-        return out.toString();
-    }
-
-    private static String readiness(ServiceProcess service) {
-        try {
-            return Stack.HTTP.send(HttpRequest.newBuilder(URI.create(service.baseUrl() + "/q/health/ready")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            return e.toString();
-        }
-    }
-
     private static long millis(long nanos) {
         return nanos / 1_000_000;
     }

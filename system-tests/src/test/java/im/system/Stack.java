@@ -15,7 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -199,6 +206,36 @@ final class Stack {
             }
             return false;
         });
+    }
+
+    /**
+     * A consumer group's committed offsets against the partitions' ends ({@code partition committed/end; …}), for failure
+     * messages that must say which link of a chain stood still.
+     */
+    String groupLag(String groupId) {
+        try (Admin admin = kafka.admin()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            committed.keySet().forEach(p -> latest.put(p, OffsetSpec.latest()));
+            Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+            StringBuilder out = new StringBuilder();
+            committed.forEach((p, offset) -> out.append(p).append(' ').append(offset == null ? "-" : offset.offset())
+                    .append('/').append(ends.get(p).offset()).append("; "));
+            return out.toString();
+        } catch (Exception e) {
+            return "lag of " + groupId + " unknown: " + e;
+        }
+    }
+
+    /** What a service's readiness check answers (its consumer loops and their state), for failure messages. */
+    String readiness(String name) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(service(name).baseUrl() + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().replaceAll("\\s+", " ");
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 
     void awaitRouting(String path, Predicate<JsonNode> condition) {
