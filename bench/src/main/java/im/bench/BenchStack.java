@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,11 +94,16 @@ final class BenchStack implements AutoCloseable {
         String bootstrap = "localhost:" + kafkaPort;
         String secret = "bench-" + UUID.randomUUID() + "-" + UUID.randomUUID();
         Process broker = startBroker(root, work, kafkaPort);
-        EmbeddedPg pg = EmbeddedPg.start(work.resolve("pg"), FreePorts.next());
+        EmbeddedPg pg = EmbeddedPg.start(work.resolve("pg"), FreePorts.next(), PG_STATEMENTS
+                ? Map.of("shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track_planning", "on")
+                : Map.of());
         BenchStack stack = new BenchStack(root, false, "127.0.0.1", FreePorts.next(), secret, bootstrap, pg.jdbcUrl());
         stack.work = work;
         stack.broker = broker;
         stack.pg = pg;
+        if (PG_STATEMENTS) {
+            stack.createStatementsExtension();
+        }
         try {
             stack.startServices();
         } catch (RuntimeException e) {
@@ -175,6 +181,40 @@ final class BenchStack implements AutoCloseable {
         settings.put("im.gateway.send-rate-per-second", SEND_RATE + " (raised for the bench; default 10)");
         settings.put("im.gateway.outbound-queue-size", "1000 (default)");
         settings.put("im.messages.* partitions", String.valueOf(MESSAGE_PARTITIONS));
+    }
+
+    /**
+     * With {@code IM_BENCH_PG_STATEMENTS=1}: PostgreSQL records every statement's cost ({@code pg_stat_statements}) and
+     * the costliest are printed when the stack stops, to tell which of history's statements the database's CPU goes to.
+     */
+    static final boolean PG_STATEMENTS = !System.getProperty("im.bench.pg-statements", "").isBlank();
+
+    private void createStatementsExtension() {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, pg.username(), pg.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute("create extension if not exists pg_stat_statements");
+        } catch (SQLException e) {
+            System.err.println("pg_stat_statements not available: " + e.getMessage());
+        }
+    }
+
+    private void printStatements() {
+        String query = "select calls, round(total_exec_time::numeric, 0), round(total_plan_time::numeric, 0), rows,"
+                + " round((total_exec_time / greatest(calls, 1))::numeric, 3), left(regexp_replace(query, '\\s+', ' ', 'g'), 160)"
+                + " from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())"
+                + " order by total_exec_time + total_plan_time desc limit 15";
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, pg.username(), pg.password());
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(query)) {
+            System.out.println("PostgreSQL's costliest statements (pg_stat_statements, whole run):");
+            System.out.printf("%10s %10s %9s %10s %9s  %s%n", "calls", "exec ms", "plan ms", "rows", "ms/call", "query");
+            while (rows.next()) {
+                System.out.printf("%10d %10d %9d %10d %9.3f  %s%n", rows.getLong(1), rows.getLong(2), rows.getLong(3),
+                        rows.getLong(4), rows.getDouble(5), rows.getString(6));
+            }
+        } catch (SQLException e) {
+            System.err.println("pg_stat_statements not read: " + e.getMessage());
+        }
     }
 
     /**
@@ -286,6 +326,9 @@ final class BenchStack implements AutoCloseable {
     @Override
     public void close() {
         services.parallelStream().forEach(s -> s.stop(Duration.ofSeconds(15)));
+        if (PG_STATEMENTS && pg != null) {
+            printStatements();
+        }
         if (pg != null) {
             try {
                 pg.close();

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -21,25 +22,34 @@ public final class EmbeddedPg implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final String database;
+    private final Map<String, String> settings;
     private EmbeddedPostgres postgres;
 
-    private EmbeddedPg(EmbeddedPostgres postgres, Path dataDir, int port, String database) {
+    private EmbeddedPg(EmbeddedPostgres postgres, Path dataDir, int port, String database, Map<String, String> settings) {
         this.postgres = postgres;
         this.dataDir = dataDir;
         this.port = port;
         this.database = database;
+        this.settings = settings;
     }
 
     /** Starts a server on {@code port} with its cluster in {@code dataDir} (reused when it exists) and database {@code im}. */
     public static EmbeddedPg start(Path dataDir, int port) {
-        EmbeddedPg pg = new EmbeddedPg(launch(dataDir, port), dataDir, port, "im");
+        return start(dataDir, port, Map.of());
+    }
+
+    /** {@link #start(Path, int)} with server settings ({@code postgresql.conf} names and values). */
+    public static EmbeddedPg start(Path dataDir, int port, Map<String, String> settings) {
+        EmbeddedPg pg = new EmbeddedPg(launch(dataDir, port, settings), dataDir, port, "im", Map.copyOf(settings));
         pg.createDatabase();
         return pg;
     }
 
-    private static EmbeddedPostgres launch(Path dataDir, int port) {
+    private static EmbeddedPostgres launch(Path dataDir, int port, Map<String, String> settings) {
         try {
-            return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port).start();
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            settings.forEach(builder::setServerConfig);
+            return builder.setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -52,7 +62,7 @@ public final class EmbeddedPg implements AutoCloseable {
 
     /** Starts the server again on the same port and data directory. */
     public synchronized void restart() {
-        postgres = launch(dataDir, port);
+        postgres = launch(dataDir, port, settings);
     }
 
     /** The server of this JVM, on a free port in a temporary directory, stopped when the JVM exits. */

@@ -158,6 +158,8 @@ public final class LocalStack {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private EmbeddedKafka kafka;
     private EmbeddedPostgres postgres;
+    /** PostgreSQL server settings from {@code IM_PG_SETTINGS} ({@code name=value,name=value}), e.g. for profiling. */
+    private final Map<String, String> pgSettings;
     private volatile boolean stopping;
 
     LocalStack(Path root, Map<String, String> env) {
@@ -172,6 +174,7 @@ public final class LocalStack {
         this.kafkaPort = intEnv(env, "IM_KAFKA_PORT", 9092);
         this.controllerPort = intEnv(env, "IM_KAFKA_CONTROLLER_PORT", kafkaPort + 1);
         this.pgPort = intEnv(env, "IM_PG_PORT", 5433);
+        this.pgSettings = pgSettings(env.get("IM_PG_SETTINGS"));
         int gatewayPort = intEnv(env, "IM_GATEWAY_PORT", 8080);
         int routingPort = intEnv(env, "IM_ROUTING_PORT", 8081);
         int historyPort = intEnv(env, "IM_HISTORY_PORT", 8082);
@@ -342,7 +345,9 @@ public final class LocalStack {
         LOG.info("PostgreSQL: starting on localhost:{}, data {} ({})", pgPort, dir, reused ? "reused" : "new");
         synchronized (this) {
             ensureRunning();
-            postgres = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false).setPort(pgPort)
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            pgSettings.forEach(builder::setServerConfig);
+            postgres = builder.setDataDirectory(dir).setCleanDataDirectory(false).setPort(pgPort)
                     .setRegisterShutdownHook(false).setPGStartupWait(Duration.ofSeconds(60))
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -358,6 +363,22 @@ public final class LocalStack {
             statement.execute("CREATE DATABASE " + DATABASE);
             LOG.info("PostgreSQL: database {} created", DATABASE);
         }
+    }
+
+    /** {@code name=value,name=value} as server settings; a part without {@code =} stops the start with its reason. */
+    static Map<String, String> pgSettings(String spec) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return settings;
+        }
+        for (String part : spec.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new StartupException("IM_PG_SETTINGS: '" + part.trim() + "' is not name=value");
+            }
+            settings.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+        }
+        return settings;
     }
 
     private void launch(Service service, String secret) throws IOException {

@@ -60,6 +60,15 @@ class LocalStackTest {
     }
 
     @Test
+    void postgresSettings_areNameValuePairs_andAnythingElseIsRefused() {
+        assertThat(LocalStack.pgSettings("shared_preload_libraries=pg_stat_statements, work_mem = 8MB"))
+                .containsExactly(Map.entry("shared_preload_libraries", "pg_stat_statements"), Map.entry("work_mem", "8MB"));
+        assertThat(LocalStack.pgSettings(null)).isEmpty();
+        assertThatThrownBy(() -> new LocalStack(ROOT, Map.of("IM_PG_SETTINGS", "fsync"), Topology.parse()))
+                .isInstanceOf(StartupException.class).hasMessageContaining("'fsync' is not name=value");
+    }
+
+    @Test
     void portsThatCollide_areRefusedBeforeAnythingStarts() {
         assertThatThrownBy(() -> new LocalStack(ROOT, Map.of("IM_ROUTING_PORT", "8090"), Topology.parse("--gateways",
                 "2"))).isInstanceOf(StartupException.class)
