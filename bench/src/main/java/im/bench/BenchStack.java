@@ -94,9 +94,13 @@ final class BenchStack implements AutoCloseable {
         String bootstrap = "localhost:" + kafkaPort;
         String secret = "bench-" + UUID.randomUUID() + "-" + UUID.randomUUID();
         Process broker = startBroker(root, work, kafkaPort);
-        EmbeddedPg pg = EmbeddedPg.start(work.resolve("pg"), FreePorts.next(), PG_STATEMENTS
-                ? Map.of("shared_preload_libraries", "pg_stat_statements", "pg_stat_statements.track_planning", "on")
-                : Map.of());
+        // IM_PG_SETTINGS as for ./im start: server settings to measure with (a planner setting, say)
+        Map<String, String> pgSettings = EmbeddedPg.settings(System.getenv("IM_PG_SETTINGS"));
+        if (PG_STATEMENTS) {
+            pgSettings.put("shared_preload_libraries", "pg_stat_statements");
+            pgSettings.put("pg_stat_statements.track_planning", "on");
+        }
+        EmbeddedPg pg = EmbeddedPg.start(work.resolve("pg"), FreePorts.next(), pgSettings);
         BenchStack stack = new BenchStack(root, false, "127.0.0.1", FreePorts.next(), secret, bootstrap, pg.jdbcUrl());
         stack.work = work;
         stack.broker = broker;

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -36,6 +37,27 @@ public final class EmbeddedPg implements AutoCloseable {
     /** Starts a server on {@code port} with its cluster in {@code dataDir} (reused when it exists) and database {@code im}. */
     public static EmbeddedPg start(Path dataDir, int port) {
         return start(dataDir, port, Map.of());
+    }
+
+    /**
+     * Server settings written {@code name=value,name=value} (the {@code IM_PG_SETTINGS} of {@code ./im start} and
+     * {@code ./im bench}); null or blank is none.
+     *
+     * @throws IllegalArgumentException for a part that is not {@code name=value}
+     */
+    public static Map<String, String> settings(String spec) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return settings;
+        }
+        for (String part : spec.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("IM_PG_SETTINGS: '" + part.trim() + "' is not name=value");
+            }
+            settings.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
+        }
+        return settings;
     }
 
     /** {@link #start(Path, int)} with server settings ({@code postgresql.conf} names and values). */

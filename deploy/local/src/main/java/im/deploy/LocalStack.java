@@ -31,6 +31,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import im.protocol.Topics;
 import im.testkit.EmbeddedKafka;
+import im.testkit.EmbeddedPg;
 
 /**
  * Runs the whole system on one machine without Docker: Kafka (KRaft) and PostgreSQL in this JVM's care, the five services
@@ -367,18 +368,11 @@ public final class LocalStack {
 
     /** {@code name=value,name=value} as server settings; a part without {@code =} stops the start with its reason. */
     static Map<String, String> pgSettings(String spec) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        if (spec == null || spec.isBlank()) {
-            return settings;
+        try {
+            return EmbeddedPg.settings(spec);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(e.getMessage());
         }
-        for (String part : spec.split(",")) {
-            int eq = part.indexOf('=');
-            if (eq <= 0) {
-                throw new StartupException("IM_PG_SETTINGS: '" + part.trim() + "' is not name=value");
-            }
-            settings.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
-        }
-        return settings;
     }
 
     private void launch(Service service, String secret) throws IOException {
