@@ -179,9 +179,15 @@ final class Traffic implements Clients.Listener {
         return text.toString();
     }
 
+    /**
+     * A text send. Its clientMsgId is unique to the send (intended time and sequence): the gateway acks a clientMsgId it
+     * has seen from the same sender without sending it again, so ids that repeated across latency steps (the sequence
+     * alone, restarting at 0 for each rate) made every step after the first measure dedupe acks and deliver nothing
+     * for its first part.
+     */
     static String sendText(char kind, long intended, String peer, String priority, int size, long seq) {
         return "{\"op\":\"send\",\"id\":\"" + kind + intended + "\",\"to\":{\"type\":\"peer\",\"id\":\"" + peer
-                + "\"},\"clientMsgId\":\"c" + seq + "\",\"priority\":\"" + priority
+                + "\"},\"clientMsgId\":\"c" + intended + "-" + seq + "\",\"priority\":\"" + priority
                 + "\",\"message\":{\"type\":\"text\",\"text\":\"" + payload(kind, intended, size) + "\"}}";
     }
 
