@@ -197,11 +197,7 @@ final class Scenarios {
                 traffic.recordFrom = start + options.stepWarmup * 1_000_000_000L;
                 listener.current = traffic;
                 long end = traffic.recordFrom + options.stepDuration * 1_000_000_000L;
-                long sent = pace(rate, start, end, (i, at) -> {
-                    Clients.Conn conn = tx.get((int) (i % tx.size()));
-                    traffic.sent('L');
-                    conn.send(Traffic.sendText('L', at, receivers.get(conn.index), "low", options.textSize, i));
-                });
+                long sent = pace(rate, start, end, latencySend(traffic, tx, receivers));
                 double seconds = (Clock.now() - start) / 1e9;
                 awaitDrain(() -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
                         && kind.delivered.sum() >= kind.acked.sum(), 10);
@@ -453,15 +449,20 @@ final class Scenarios {
         traffic.ignoreBefore = start;
         traffic.recordFrom = Long.MAX_VALUE;
         listener.current = traffic;
-        pace(rate, start, start + options.warmup * 1_000_000_000L, (i, at) -> {
-            Clients.Conn conn = tx.get((int) (i % tx.size()));
-            traffic.sent('L');
-            conn.send(Traffic.sendText('L', at, receivers.get(conn.index), "low", options.textSize, i));
-        });
+        pace(rate, start, start + options.warmup * 1_000_000_000L, latencySend(traffic, tx, receivers));
         awaitDrain(() -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
                 && kind.delivered.sum() >= kind.acked.sum(), 60);
         System.out.printf("latency warm-up: %d s at %d/s, %d sent, %d delivered%n", options.warmup, rate,
                 kind.sent.sum(), kind.delivered.sum());
+    }
+
+    /** The latency scenario's send: message {@code i} from sender {@code i mod n} to that sender's receiver. */
+    private Send latencySend(Traffic traffic, List<Clients.Conn> tx, List<String> receivers) {
+        return (i, at) -> {
+            Clients.Conn conn = tx.get((int) (i % tx.size()));
+            traffic.sent('L');
+            conn.send(Traffic.sendText('L', at, receivers.get(conn.index), "low", options.textSize, i));
+        };
     }
 
     static long pace(int rate, long start, long end, Send send) {
