@@ -10,15 +10,20 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -216,12 +221,28 @@ final class Stack {
         try (Admin admin = kafka.admin()) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
                     .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            committed.keySet().forEach(p -> latest.put(p, OffsetSpec.latest()));
+            // every partition of the group's topics, also those it never committed (a partition it does not read)
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(groupId)).all().get(10, TimeUnit.SECONDS)
+                    .get(groupId);
+            Set<String> topics = new TreeSet<>();
+            committed.keySet().forEach(p -> topics.add(p.topic()));
+            group.members().forEach(m -> m.assignment().topicPartitions().forEach(p -> topics.add(p.topic())));
+            Map<TopicPartition, OffsetSpec> latest = new TreeMap<>(Comparator.comparing(TopicPartition::toString));
+            admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .forEach((topic, description) -> description.partitions()
+                            .forEach(p -> latest.put(new TopicPartition(topic, p.partition()),
+                                    OffsetSpec.latest())));
             Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
             StringBuilder out = new StringBuilder();
-            committed.forEach((p, offset) -> out.append(p).append(' ').append(offset == null ? "-" : offset.offset())
-                    .append('/').append(ends.get(p).offset()).append("; "));
+            latest.keySet().forEach(p -> {
+                OffsetAndMetadata offset = committed.get(p);
+                out.append(p).append(' ').append(offset == null ? "-" : offset.offset()).append('/')
+                        .append(ends.get(p).offset()).append("; ");
+            });
+            out.append("members: ");
+            group.members().forEach(m -> out.append(m.clientId()).append(' ').append(m.assignment().topicPartitions())
+                    .append("; "));
+            out.append("state ").append(group.groupState());
             return out.toString();
         } catch (Exception e) {
             return "lag of " + groupId + " unknown: " + e;
