@@ -249,14 +249,18 @@ final class BenchStack implements AutoCloseable {
 
     /** CPU accounting of every process of the stack (none for a running stack: its processes are not ours to read). */
     CpuMeter cpu() {
-        CpuMeter meter = new CpuMeter();
+        CpuMeter meter = new CpuMeter().jvm(ProcessHandle.current().pid());
         if (running) {
+            // not ours to account for, but their JIT tells when a warm-up is over
+            for (String module : List.of("gateway-service", "routing-service", "history-service")) {
+                meter.jvm(findPid(module));
+            }
             return meter.add("harness", ProcessHandle.current().pid());
         }
         for (ServiceProcess service : services) {
-            meter.add(service.name(), service.pid());
+            meter.add(service.name(), service.pid()).jvm(service.pid());
         }
-        meter.add("broker", broker == null ? -1 : broker.pid());
+        meter.add("broker", broker == null ? -1 : broker.pid()).jvm(broker == null ? -1 : broker.pid());
         meter.addTree("postgresql", pg == null ? -1 : pg.pid());
         return meter.add("harness", ProcessHandle.current().pid());
     }
@@ -279,8 +283,17 @@ final class BenchStack implements AutoCloseable {
 
     /** The gateway's Prometheus text, or empty. */
     String gatewayMetrics() {
+        return metricsOf(gatewayUrl());
+    }
+
+    /** Routing's Prometheus text, or empty. */
+    String routingMetrics() {
+        return metricsOf(routingUrl);
+    }
+
+    private static String metricsOf(String baseUrl) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl() + "/q/metrics")).timeout(Duration.ofSeconds(10))
+            return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics")).timeout(Duration.ofSeconds(10))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (Exception e) {
             return "";

@@ -3,7 +3,9 @@ package im.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -15,6 +17,7 @@ final class CpuMeter {
     private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
 
     private final Map<String, LongSupplier> processes = new LinkedHashMap<>();
+    private final List<Long> jvms = new ArrayList<>();
 
     /** A process by its pid (its own threads). */
     CpuMeter add(String name, long pid) {
@@ -22,6 +25,42 @@ final class CpuMeter {
             processes.put(name, () -> ticks(pid));
         }
         return this;
+    }
+
+    /** A JVM whose JIT compiler threads {@link #jitSeconds()} counts. */
+    CpuMeter jvm(long pid) {
+        if (pid > 0) {
+            jvms.add(pid);
+        }
+        return this;
+    }
+
+    /**
+     * CPU seconds the JIT compiler threads of the {@linkplain #jvm JVMs} have used so far: a warm-up is over when they
+     * go quiet, not after a fixed time (on two busy cores C2 may still use half a core 15 s into a run).
+     */
+    double jitSeconds() {
+        long ticks = 0;
+        for (long pid : jvms) {
+            try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String line = Files.readString(task.resolve("stat"));
+                        int close = line.lastIndexOf(')');
+                        String name = line.substring(line.indexOf('(') + 1, close);
+                        if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                            String[] rest = line.substring(close + 2).split(" ");
+                            ticks += Long.parseLong(rest[11]) + Long.parseLong(rest[12]);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        // a thread that ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                // a process that is gone
+            }
+        }
+        return ticks / TICKS_PER_SECOND;
     }
 
     /** A process and every process it started (PostgreSQL's backends). */

@@ -34,7 +34,7 @@ final class Options {
               --url URL                gateway of a running stack (implies --use-running)
               --name NAME              results file docs/benchmarks/NAME.json|.md (default smoke)
               --no-write               print only
-              --duration S             peer: measured seconds (10)        --warmup S     peer warm-up (15)
+              --duration S             peer: measured seconds (10)        --warmup S     warm-up (15; then on until the JIT settles)
               --pairs N                peer: sender/receiver pairs (100)  --window N     peer: sends in flight per sender (16)
               --text-size N            characters per text (100)
               --rates R1,R2,..         latency: fixed rates, msg/s (1000,5000,10000,20000)

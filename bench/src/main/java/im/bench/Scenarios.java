@@ -79,6 +79,10 @@ final class Scenarios {
                 }
             }
             Thread.sleep(options.warmup * 1000L);
+            // the closed loop runs by itself: the warm-up goes on until the JIT is done
+            String jit = untilJitSettles(stack.cpu(), nanos -> Thread.sleep(nanos / 1_000_000));
+            traffic.recordFrom = Clock.now();
+            System.out.printf("peer warm-up: %.0f s (%s)%n", (Clock.now() - start) / 1e9, jit);
             long t0 = Clock.now();
             long sent0 = kind.sent.sum(), acked0 = kind.acked.sum(), delivered0 = kind.delivered.sum();
             long stored0 = stack.storedMessages();
@@ -162,6 +166,32 @@ final class Scenarios {
         section.json.put("cpuMicrosPerMessage", json);
     }
 
+    /** µs of CPU per message in each process, and the stack's total (harness apart); empty for a running stack. */
+    static Map<String, Double> cpuPerMessage(Map<String, Double> spent, long messages) {
+        Map<String, Double> perMessage = new LinkedHashMap<>();
+        if (spent.size() <= 1 || messages <= 0) {
+            return perMessage; // a running stack: only the harness is ours to read
+        }
+        double stack = 0;
+        for (Map.Entry<String, Double> process : spent.entrySet()) {
+            perMessage.put(process.getKey(), process.getValue() * 1e6 / messages);
+            if (!process.getKey().equals("harness")) {
+                stack += process.getValue();
+            }
+        }
+        perMessage.put("stack", stack * 1e6 / messages);
+        return perMessage;
+    }
+
+    private static String describeCpu(Map<String, Double> perMessage, Map<String, Double> spent, double seconds) {
+        StringBuilder out = new StringBuilder();
+        perMessage.forEach((process, micros) -> out.append(out.isEmpty() ? "" : ", ").append(process).append(' ')
+                .append(String.format("%.0f", micros)).append(spent.containsKey(process)
+                        ? String.format(" (%.2f cores)", spent.get(process) / seconds)
+                        : ""));
+        return out.toString();
+    }
+
     private void send(Traffic traffic, Clients.Conn conn, String peer, long seq) {
         long now = Clock.now();
         traffic.sent('T');
@@ -176,8 +206,10 @@ final class Scenarios {
                         + "each message at its intended time (open loop: a late sender does not slow the schedule); "
                         + "latency is measured from the intended send time, so queueing anywhere, the harness included, "
                         + "counts (no coordinated omission). Sender and receiver share one JVM clock. First "
-                        + options.warmup + " s at the first rate, not timed and drained (JIT warm-up: a cold stack's "
-                        + "backlog would spill into every later step); then each rate: " + options.stepWarmup
+                        + options.warmup + " s at the first rate, then on in 5 s windows until the JIT compilers of the "
+                        + "stack and the harness use ≤ " + JIT_QUIET_CORES + " cores (at most " + JIT_SETTLE_MAX_SECONDS
+                        + " s more), not timed and drained (a stack still compiling measures its compiler, and a cold "
+                        + "stack's backlog would spill into every later step); then each rate: " + options.stepWarmup
                         + " s warm-up (not timed) + " + options.stepDuration + " s timed.",
                 "rate/s", "sent/s", "acked", "failed", "delivered", "send→ack ms p50/p99/p99.9/max",
                 "send→deliver ms p50/p99/p99.9/max");
@@ -197,8 +229,13 @@ final class Scenarios {
                 traffic.recordFrom = start + options.stepWarmup * 1_000_000_000L;
                 listener.current = traffic;
                 long end = traffic.recordFrom + options.stepDuration * 1_000_000_000L;
+                CpuMeter cpu = stack.cpu();
+                Map<String, Double> cpu0 = cpu.sample();
+                Hops hops0 = Hops.sample(stack);
                 long sent = pace(rate, start, end, latencySend(traffic, tx, receivers));
                 double seconds = (Clock.now() - start) / 1e9;
+                Map<String, Double> spent = CpuMeter.between(cpu0, cpu.sample());
+                Map<String, Double> hops = Hops.sample(stack).since(hops0);
                 awaitDrain(() -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
                         && kind.delivered.sum() >= kind.acked.sum(), 10);
                 section.row(Section.count(rate), Section.rate(sent / seconds), Section.count(kind.acked.sum()),
@@ -214,6 +251,15 @@ final class Scenarios {
                 step.put("delivered", kind.delivered.sum());
                 step.put("ackLatency", Section.latencyJson(kind.ack));
                 step.put("deliverLatency", Section.latencyJson(kind.deliver));
+                // why the figures are what they are: CPU per message in each process, and the mean wait of each hop
+                Map<String, Double> cpuPerMessage = cpuPerMessage(spent, sent);
+                step.put("cpuMicrosPerMessage", cpuPerMessage);
+                step.put("hopMeansMs", hops);
+                if (!cpuPerMessage.isEmpty()) {
+                    section.notes.add("At " + Section.count(rate) + "/s, CPU µs per sent message (step warm-up included): "
+                            + describeCpu(cpuPerMessage, spent, seconds) + ".");
+                }
+                section.notes.add("At " + Section.count(rate) + "/s, mean per hop: " + Hops.describe(hops) + ".");
                 steps.add(step);
                 if (rate == 5000 && kind.deliver.getTotalCount() == 0) {
                     section.notes.add("At 5,000/s: nothing was delivered within the timed window and the drain: "
@@ -449,11 +495,52 @@ final class Scenarios {
         traffic.ignoreBefore = start;
         traffic.recordFrom = Long.MAX_VALUE;
         listener.current = traffic;
-        pace(rate, start, start + options.warmup * 1_000_000_000L, latencySend(traffic, tx, receivers));
+        Send send = latencySend(traffic, tx, receivers);
+        long[] next = {0};
+        Send numbered = (i, at) -> send.send(next[0]++, at);
+        pace(rate, start, start + options.warmup * 1_000_000_000L, numbered);
+        String jit = untilJitSettles(stack.cpu(), nanos -> {
+            long from = Clock.now();
+            pace(rate, from, from + nanos, numbered);
+        });
         awaitDrain(() -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
                 && kind.delivered.sum() >= kind.acked.sum(), 60);
-        System.out.printf("latency warm-up: %d s at %d/s, %d sent, %d delivered%n", options.warmup, rate,
-                kind.sent.sum(), kind.delivered.sum());
+        System.out.printf("latency warm-up: %.0f s at %d/s (%s), %d sent, %d delivered%n", (Clock.now() - start) / 1e9,
+                rate, jit, kind.sent.sum(), kind.delivered.sum());
+    }
+
+    /** A warm-up goes on while the JIT compilers use more than this share of one core. */
+    static final double JIT_QUIET_CORES = 0.05;
+    /** ...but no longer than this in all. */
+    static final long JIT_SETTLE_MAX_SECONDS = 150;
+    private static final long JIT_WINDOW_NANOS = 5_000_000_000L;
+
+    /** Runs {@code nanos} of load. */
+    @FunctionalInterface
+    interface Load {
+        void run(long nanos) throws InterruptedException;
+    }
+
+    /**
+     * After the fixed warm-up: keeps the load on, in 5 s windows, until the JIT compiler threads of the stack and the
+     * harness use at most {@value #JIT_QUIET_CORES} of a core in a window (or {@value #JIT_SETTLE_MAX_SECONDS} s have
+     * passed): timed figures of JVMs still compiling measure the compiler (half a core of two, 15 s into a run here).
+     * Returns what it saw, for the output.
+     */
+    static String untilJitSettles(CpuMeter cpu, Load load) throws InterruptedException {
+        long start = Clock.now();
+        double cores = -1;
+        while (Clock.now() - start < JIT_SETTLE_MAX_SECONDS * 1_000_000_000L) {
+            double before = cpu.jitSeconds();
+            long t0 = Clock.now();
+            load.run(JIT_WINDOW_NANOS);
+            cores = (cpu.jitSeconds() - before) / ((Clock.now() - t0) / 1e9);
+            if (cores <= JIT_QUIET_CORES) {
+                return String.format("JIT settled after %.0f s more: compilers %.2f cores", (Clock.now() - start) / 1e9,
+                        cores);
+            }
+        }
+        return String.format("JIT still busy after %d s more: compilers %.2f cores", JIT_SETTLE_MAX_SECONDS, cores);
     }
 
     /** The latency scenario's send: message {@code i} from sender {@code i mod n} to that sender's receiver. */

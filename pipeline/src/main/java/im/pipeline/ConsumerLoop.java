@@ -36,6 +36,7 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
 import im.protocol.ProtocolException;
@@ -216,6 +217,8 @@ public final class ConsumerLoop implements AutoCloseable {
     private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
     private final Counter recordsCounter;
     private final Counter retriesCounter;
+    private final Timer recordAge;
+    private final Timer batchTime;
     private KafkaClientMetrics clientMetrics;
     private volatile State state = State.STARTING;
     private volatile String detail = "starting";
@@ -241,6 +244,16 @@ public final class ConsumerLoop implements AutoCloseable {
         MeterRegistry metrics = options.metrics;
         this.recordsCounter = metrics == null ? null : metrics.counter("im.pipeline.records", "loop", name);
         this.retriesCounter = metrics == null ? null : metrics.counter("im.pipeline.retries", "loop", name);
+        this.recordAge = metrics == null
+                ? null
+                : Timer.builder("im.pipeline.record.age")
+                        .description("From a record's timestamp (its producer's clock) to its hand-over to this loop's handler")
+                        .tag("loop", name).register(metrics);
+        this.batchTime = metrics == null
+                ? null
+                : Timer.builder("im.pipeline.batch.time")
+                        .description("From a poll's hand-over to its handler until it was done (its writes acknowledged)")
+                        .tag("loop", name).register(metrics);
         if (metrics != null) {
             clientMetrics = new KafkaClientMetrics(consumer);
             clientMetrics.bindTo(metrics);
@@ -469,8 +482,27 @@ public final class ConsumerLoop implements AutoCloseable {
             // everything before a partition's first record handed over is done: a recovery seeks back no further
             done.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
         }
+        if (recordAge != null) {
+            // how long each record waited between its producer and this handler: per loop, where a pipeline queues
+            long now = System.currentTimeMillis();
+            for (ConsumerRecord<String, byte[]> record : list) {
+                if (record.timestamp() > 0) {
+                    recordAge.record(Math.max(0, now - record.timestamp()), TimeUnit.MILLISECONDS);
+                }
+            }
+        }
         Batch batch = newBatch(list);
-        inFlight.add(new InFlight(batch, invoke(batch)));
+        long handedOver = System.nanoTime();
+        CompletableFuture<?> done = invoke(batch);
+        if (batchTime != null) {
+            // timed where it completes (a producer's callback), not where the loop next looks at it
+            done.whenComplete((result, failure) -> {
+                if (failure == null) {
+                    batchTime.record(System.nanoTime() - handedOver, TimeUnit.NANOSECONDS);
+                }
+            });
+        }
+        inFlight.add(new InFlight(batch, done));
     }
 
     private Batch newBatch(List<ConsumerRecord<String, byte[]>> records) {

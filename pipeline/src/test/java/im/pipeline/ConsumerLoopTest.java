@@ -33,6 +33,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import im.protocol.ErrorCode;
 import im.protocol.ProtocolException;
 import im.protocol.RecordHeaders;
@@ -96,6 +99,34 @@ class ConsumerLoopTest {
     private static String header(ConsumerRecord<String, String> record, String key) {
         Header header = record.headers().lastHeader(key);
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void everyRecord_isTimedFromItsTimestampToItsHandOver_andEveryPollUntilItsWritesAreDone() throws Exception {
+        String topic = topic(1);
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
+        try {
+            start(options(topic).metrics(metrics).handler(batch -> {
+                // the poll's writes are acknowledged 300 ms after its hand-over
+                later.schedule(() -> written.complete(null), 300, TimeUnit.MILLISECONDS);
+                return written;
+            }));
+            long produced = System.currentTimeMillis();
+            // a record that waited 2 s between its producer and the loop
+            producer.send(new ProducerRecord<>(topic, null, produced - 2_000, "k", new byte[]{1})).get(10, TimeUnit.SECONDS);
+
+            Timer age = metrics.get("im.pipeline.record.age").tag("loop", "test-" + topic).timer();
+            Timer batchTime = metrics.get("im.pipeline.batch.time").tag("loop", "test-" + topic).timer();
+            await().atMost(Duration.ofSeconds(30)).until(() -> batchTime.count() == 1);
+            assertThat(age.count()).isEqualTo(1);
+            assertThat(age.totalTime(TimeUnit.MILLISECONDS)).isBetween(2_000.0,
+                    2_000.0 + System.currentTimeMillis() - produced);
+            assertThat(batchTime.totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(300.0);
+        } finally {
+            later.shutdownNow();
+        }
     }
 
     @Test

@@ -185,7 +185,8 @@ class MediaIT {
                 throw new AssertionError("the upload of a recalled message still downloads; history has the message as "
                         + storedAs(bob, alice, ack.messageId()) + "; group history: " + stack.groupLag("history")
                         + " group media-withdrawals: " + stack.groupLag("media-withdrawals") + " history ready: "
-                        + stack.readiness("history") + " media ready: " + stack.readiness("media"), e);
+                        + stack.readiness("history") + " media ready: " + stack.readiness("media") + "\n"
+                        + stack.loopState("media", "withdrawals"), e);
             }
             for (String url : List.of(content.fileDownloadUrl(), content.thumbnailDownloadUrl(),
                     content.largeImageDownloadUrl())) {

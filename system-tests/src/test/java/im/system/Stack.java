@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -247,6 +248,42 @@ final class Stack {
         } catch (Exception e) {
             return "lag of " + groupId + " unknown: " + e;
         }
+    }
+
+    /**
+     * For failure messages about one consumer loop of a service: its metrics (records handled, record age, the Kafka
+     * consumer's assigned partitions and per-partition lag and position) and its thread's stack right now (jcmd), so a
+     * loop that stands still says whether it waits in its handler, in a poll, or reads nothing of a partition.
+     */
+    String loopState(String name, String loop) {
+        StringBuilder out = new StringBuilder("metrics of ").append(loop).append(": ");
+        try {
+            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(service(name).baseUrl() + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            metrics.lines().filter(line -> !line.startsWith("#") && line.contains(loop)
+                    && (line.contains("im_pipeline") || line.contains("assigned_partitions") || line.contains("records_lag{")
+                            || line.contains("_position") || line.contains("last_poll_seconds_ago")))
+                    .forEach(line -> out.append(line).append("; "));
+        } catch (Exception e) {
+            out.append("unknown: ").append(e);
+        }
+        out.append("\nthread im-loop-").append(loop).append(": ");
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(service(name).pid()), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            int at = dump.indexOf("\"im-loop-" + loop + "\"");
+            if (at < 0) {
+                out.append("not found");
+            } else {
+                int end = dump.indexOf("\n\n", at);
+                out.append(dump, at, end < 0 ? dump.length() : end);
+            }
+        } catch (Exception e) {
+            out.append("unknown: ").append(e);
+        }
+        return out.toString();
     }
 
     /** What a service's readiness check answers (its consumer loops and their state), for failure messages. */
