@@ -43,6 +43,15 @@ public interface HistoryConfig {
     @WithDefault("2000")
     int batchSize();
 
+    /**
+     * How long the broker may gather records for history's consumer before it answers a fetch ({@code fetch.max.wait.ms},
+     * with {@code fetch.min.bytes} 1 MB): storing is not on the delivery path, so history takes fewer, larger polls —
+     * fewer Kafka requests, transactions and PostgreSQL round trips per message at moderate rates — for up to this much
+     * delay in storing. {@code 0ms}: every fetch is answered as soon as one record is there.
+     */
+    @WithDefault("50ms")
+    Duration fetchWait();
+
     /** Longest pause between retries while PostgreSQL is unavailable; the consumer waits, it never skips. */
     @WithDefault("5s")
     Duration maxRetryBackoff();

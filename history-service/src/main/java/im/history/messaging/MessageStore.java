@@ -89,6 +89,9 @@ public class MessageStore {
     @Inject
     Tracing tracing;
 
+    /** What the broker gathers for a fetch unless {@code im.history.fetch-wait} passes first. */
+    static final int FETCH_MIN_BYTES = 1 << 20;
+
     private ConsumerLoop loop;
     private Counter stored;
 
@@ -96,6 +99,8 @@ public class MessageStore {
         stored = metrics.counter("im.history.stored");
         loop = kafka.start(kafka.loop("reliable").subscribe(GROUP, List.of(Topics.MESSAGES_RELIABLE))
                 .config("max.poll.records", config.batchSize())
+                .config("fetch.max.wait.ms", (int) config.fetchWait().toMillis())
+                .config("fetch.min.bytes", config.fetchWait().isZero() ? 1 : FETCH_MIN_BYTES)
                 .backoff(Duration.ofMillis(100), config.maxRetryBackoff())
                 .handler(this::store));
     }

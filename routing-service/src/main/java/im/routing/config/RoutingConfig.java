@@ -28,6 +28,13 @@ public interface RoutingConfig {
     @WithDefault("20000")
     int rebuildTailRecords();
 
+    /**
+     * How long the producer of deliveries waits to fill a batch ({@code linger.ms}): a longer wait costs Kafka fewer
+     * requests per message and each delivery up to that much latency.
+     */
+    @WithDefault("1ms")
+    Duration deliveriesLinger();
+
     /** Signal and barrage records older than this are not delivered (online only: a replay must not reach sessions). */
     @WithDefault("30s")
     Duration onlineOnlyMaxAge();

@@ -62,7 +62,9 @@ public class MessageConsumer {
     public static final String GROUP = "routing";
     /** The producer of deliveries (and replays) and its settings. */
     static final String DELIVERIES = "deliveries";
-    static final Map<String, Object> DELIVERIES_SETTINGS = Map.of("linger.ms", 1, "compression.type", "lz4");
+    static Map<String, Object> deliveriesSettings(RoutingConfig config) {
+        return Map.of("linger.ms", (int) config.deliveriesLinger().toMillis(), "compression.type", "lz4");
+    }
 
     @Inject
     Router router;
@@ -97,7 +99,7 @@ public class MessageConsumer {
     }
 
     void start(@Observes StartupEvent event) {
-        deliveries = kafka.producer(DELIVERIES, DELIVERIES_SETTINGS);
+        deliveries = kafka.producer(DELIVERIES, deliveriesSettings(config));
         // presence and membership first: routing earlier would find nobody online and silently drop online deliveries
         tables.loaded().thenRun(() -> {
             for (MessageClass messageClass : MessageClass.values()) {

@@ -47,6 +47,9 @@ public class Replays {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    RoutingConfig config;
+
     @Produces
     @Singleton
     static RecentMessages recentMessages(RoutingConfig config) {
@@ -72,7 +75,7 @@ public class Replays {
             }
             Delivery replay = new Delivery(1, gained.nodeId(), entry.conversationKey(), List.of(gained.userId()),
                     entry.roomId(), entry.excludeSessionId(), entry.message(), null, null, true);
-            kafka.producer(MessageConsumer.DELIVERIES, MessageConsumer.DELIVERIES_SETTINGS)
+            kafka.producer(MessageConsumer.DELIVERIES, MessageConsumer.deliveriesSettings(config))
                     .send(new ProducerRecord<>(Topics.DELIVERIES, gained.slot(), gained.nodeId(),
                             JsonCodec.encodeBytes(replay)))
                     .exceptionally(failure -> {
