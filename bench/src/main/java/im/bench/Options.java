@@ -2,7 +2,10 @@ package im.bench;
 
 import java.util.Arrays;
 
-/** Command-line options of {@code ./im bench <scenario|all>}; defaults keep {@code all} under ~10 minutes on 2 cores. */
+/**
+ * Command-line options of {@code ./im bench <scenario|all>}; defaults keep {@code all} under ~15 minutes on 2 cores (the
+ * warm-ups wait for the JIT).
+ */
 final class Options {
     String scenario = "all";
     String name = "smoke";
