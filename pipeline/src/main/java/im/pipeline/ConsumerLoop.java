@@ -103,8 +103,8 @@ public final class ConsumerLoop implements AutoCloseable {
         private Duration maxBackoff = Duration.ofSeconds(10);
         private Duration pollTimeout = Duration.ofMillis(500);
         private Duration commitInterval = Duration.ofMillis(200);
-        private Consumer<Map<TopicPartition, Long>> onAssigned = positions -> {
-        };
+        /** Null: nobody asked, and a rebalance looks up no positions (a blocking call inside the callback). */
+        private Consumer<Map<TopicPartition, Long>> onAssigned;
 
         public Options(String name) {
             this.name = Objects.requireNonNull(name);
@@ -400,7 +400,9 @@ public final class ConsumerLoop implements AutoCloseable {
                     }
                     assigned.addAll(partitions);
                     rememberPartitionCounts(partitions);
-                    options.onAssigned.accept(positions(partitions));
+                    if (options.onAssigned != null) {
+                        options.onAssigned.accept(positions(partitions));
+                    }
                     if (options.catchUp) {
                         consumer.endOffsets(partitions).forEach((partition, end) -> {
                             if (end > consumer.position(partition)) {
@@ -895,7 +897,8 @@ public final class ConsumerLoop implements AutoCloseable {
                 consumer.pause(partitions);
             }
             rememberPartitionCounts(partitions);
-            if (!partitions.isEmpty()) {
+            if (!partitions.isEmpty() && options.onAssigned != null) {
+                // a partition without a committed offset is looked up here (ListOffsets): only when asked for
                 options.onAssigned.accept(positions(partitions));
             }
             if (state == State.STARTING) {
