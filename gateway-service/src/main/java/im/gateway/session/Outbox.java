@@ -194,32 +194,63 @@ public final class Outbox {
                 batch = queue.isEmpty() ? List.of() : new ArrayList<>(queue);
                 queue.clear();
             }
-            encode(batch, pending);
             boolean full = false;
-            while (!pending.isEmpty()) {
-                socket.writeTextMessage(pending.poll());
-                if (socket.writeQueueFull()) {
-                    full = true;
-                    break;
-                }
-            }
-            synchronized (this) {
-                writing = false;
-                shedSinceProgress = 0;
-                if (full) {
-                    waitingForDrain = true;
-                }
-            }
-            if (full) {
-                socket.drainHandler(drained -> {
-                    synchronized (this) {
-                        waitingForDrain = false;
+            try {
+                encode(batch, pending);
+                while (!pending.isEmpty()) {
+                    socket.writeTextMessage(pending.poll());
+                    if (socket.writeQueueFull()) {
+                        full = true;
+                        break;
                     }
-                    write();
-                });
+                }
+            } catch (IllegalStateException e) {
+                closedUnderneath(); // the socket closed while this writer wrote (Vert.x throws "WebSocket is closed")
+                return;
+            } finally {
+                synchronized (this) {
+                    writing = false;
+                    shedSinceProgress = 0;
+                    waitingForDrain = full;
+                }
+            }
+            if (full && awaitDrain()) {
                 return;
             }
         }
+    }
+
+    /**
+     * Asks the socket for a drain event; true when writing must wait for it. Vert.x fires that event only when the socket
+     * turns writable with a handler set: a writer on another thread than the socket's event loop (a Kafka callback, the
+     * deliveries loop) can see the queue full, and the event loop drain it before the handler is set. Then no event comes,
+     * so the queue is looked at again once the handler is set; without that, the session would wait for ever.
+     */
+    private boolean awaitDrain() {
+        try {
+            socket.drainHandler(drained -> {
+                synchronized (this) {
+                    waitingForDrain = false;
+                }
+                write();
+            });
+            if (socket.writeQueueFull()) {
+                return true;
+            }
+        } catch (IllegalStateException e) {
+            closedUnderneath();
+            return true;
+        }
+        synchronized (this) {
+            waitingForDrain = false;
+        }
+        return false;
+    }
+
+    /** The socket is closed: nothing more can be written; the session's close handler ends the session. */
+    private synchronized void closedUnderneath() {
+        closed = true;
+        queue.clear();
     }
 
     private static void encode(List<Item> batch, ArrayDeque<String> frames) {
