@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -197,8 +199,26 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.cleaner.backoff.ms", "5000");
+        props.putAll(fromEnvironment(System.getenv()));
         props.putAll(overrides);
         return props;
+    }
+
+    /** Environment variables that set broker properties: {@code IM_KAFKA_BROKER_NUM_IO_THREADS=2} sets {@code num.io.threads}. */
+    public static final String ENV_PREFIX = "IM_KAFKA_BROKER_";
+
+    /**
+     * The broker properties that {@code env} sets (see {@link #ENV_PREFIX}): the rest of the name in lower case, its
+     * underscores made dots, as the Kafka container images read {@code KAFKA_*}.
+     */
+    static Map<String, String> fromEnvironment(Map<String, String> env) {
+        Map<String, String> settings = new TreeMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+                settings.put(name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        return settings;
     }
 
     private static void format(Properties props, Path logDir) throws IOException {
