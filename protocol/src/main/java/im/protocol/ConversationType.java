@@ -13,9 +13,12 @@ public enum ConversationType {
     @JsonProperty("room")
     ROOM;
 
+    /** Computed once: encoding and decoding ask for it for every message. */
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** The lower-case wire name, also the prefix of a {@link ConversationKey}. */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     /** Parses a wire name; unknown names are a refusal, not an exception trace. */

@@ -51,8 +51,11 @@ public enum MessageType {
         return this == IMAGE || this == FILE || this == AUDIO || this == VIDEO;
     }
 
+    /** Computed once: encoding and decoding ask for it for every message. */
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** The lower-case wire name. */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 }

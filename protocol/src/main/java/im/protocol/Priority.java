@@ -17,10 +17,13 @@ public enum Priority {
     MEDIUM,
     HIGH;
 
+    /** Computed once: encoding and decoding ask for it for every message. */
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** The lower-case wire name. */
     @JsonValue
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     /** The priority of a wire name, or null when it names none. */

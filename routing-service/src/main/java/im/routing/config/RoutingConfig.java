@@ -35,6 +35,15 @@ public interface RoutingConfig {
     @WithDefault("1ms")
     Duration deliveriesLinger();
 
+    /**
+     * The deliveries producer's {@code compression.type}. A delivery batch at moderate rates holds a few small records, so
+     * compressing it costs the producer, the broker (which decompresses to validate) and every gateway more CPU than the
+     * bytes it saves on a local network (measured in docs/benchmarks.md); {@code lz4} or {@code zstd} where the network
+     * is the limit.
+     */
+    @WithDefault("none")
+    String deliveriesCompression();
+
     /** Signal and barrage records older than this are not delivered (online only: a replay must not reach sessions). */
     @WithDefault("30s")
     Duration onlineOnlyMaxAge();

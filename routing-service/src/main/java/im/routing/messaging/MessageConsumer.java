@@ -63,7 +63,8 @@ public class MessageConsumer {
     /** The producer of deliveries (and replays) and its settings. */
     static final String DELIVERIES = "deliveries";
     static Map<String, Object> deliveriesSettings(RoutingConfig config) {
-        return Map.of("linger.ms", (int) config.deliveriesLinger().toMillis(), "compression.type", "lz4");
+        return Map.of("linger.ms", (int) config.deliveriesLinger().toMillis(), "compression.type",
+                config.deliveriesCompression());
     }
 
     @Inject
