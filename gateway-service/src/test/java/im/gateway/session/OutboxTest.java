@@ -73,6 +73,13 @@ class OutboxTest {
         return new Outbox.Encoded(JsonCodec.encode(message), Outbox.Encoded.rankOf(priority, false));
     }
 
+    /** An opened outbox of 100 whose drops and slow-consumer calls nobody looks at. */
+    private static Outbox open(Socket socket) {
+        return open(socket, 100, rank -> {
+        }, () -> {
+        });
+    }
+
     private static Outbox open(Socket socket, int capacity, Outbox.Drops drops, Runnable slow) {
         Outbox outbox = new Outbox(socket.proxy, capacity, drops, slow);
         outbox.open(ServerFrames.Pong.of("first"));
@@ -96,9 +103,7 @@ class OutboxTest {
     @Test
     void aSocketThatDrainsBeforeTheDrainHandlerIsSet_doesNotStopTheSession() {
         Socket socket = new Socket();
-        Outbox outbox = open(socket, 100, rank -> {
-        }, () -> {
-        });
+        Outbox outbox = open(socket);
         socket.full = true;
         socket.drainsBeforeTheHandlerIsSet = true;
         outbox.offerFrame(ServerFrames.Pong.of("seen full"));
@@ -113,9 +118,7 @@ class OutboxTest {
     @Test
     void aSocketClosedUnderTheWriter_endsTheWritingWithoutThrowing() {
         Socket socket = new Socket();
-        Outbox outbox = open(socket, 100, rank -> {
-        }, () -> {
-        });
+        Outbox outbox = open(socket);
         socket.closed = true;
 
         outbox.offerFrame(ServerFrames.Pong.of("late"));
@@ -128,9 +131,7 @@ class OutboxTest {
     @Test
     void queuedMessagesOfOneConversation_leaveAsOneFrame() {
         Socket socket = new Socket();
-        Outbox outbox = open(socket, 100, rank -> {
-        }, () -> {
-        });
+        Outbox outbox = open(socket);
         socket.full = true;
         outbox.offerMessage(ALICE, message("first", Priority.LOW));
         outbox.offerMessage(ALICE, message("a", Priority.LOW));
