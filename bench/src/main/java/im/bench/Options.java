@@ -15,6 +15,8 @@ final class Options {
     int warmup = 15;
     int pairs = 100;
     int window = 16;
+    /** peer: what frees a slot of the window: the message's delivery (true) or its ack. */
+    boolean paceByDelivery = true;
     int textSize = 100;
     int latencyPairs = 50;
     int[] rates = {1000, 5000, 10000, 20000};
@@ -39,6 +41,9 @@ final class Options {
               --no-write               print only
               --duration S             peer: measured seconds (10)        --warmup S     warm-up (15; then on until the JIT settles)
               --pairs N                peer: sender/receiver pairs (100)  --window N     peer: sends in flight per sender (16)
+              --pace delivery|ack      peer: a sender's next send follows a delivery to its receiver (delivery, the
+                                       default: acked = delivered, nothing piles up) or each ack (ack: admits what
+                                       the gateway can write to Kafka, ahead of routing and history)
               --text-size N            characters per text (100)
               --rates R1,R2,..         latency: fixed rates, msg/s (1000,5000,10000,20000)
               --latency-pairs N        latency/overload pairs (50)
@@ -73,6 +78,11 @@ final class Options {
                 case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
                 case "--pairs" -> o.pairs = Integer.parseInt(args[++i]);
                 case "--window" -> o.window = Integer.parseInt(args[++i]);
+                case "--pace" -> o.paceByDelivery = switch (args[++i]) {
+                    case "delivery" -> true;
+                    case "ack" -> false;
+                    default -> throw new IllegalArgumentException("--pace takes delivery or ack, not " + args[i]);
+                };
                 case "--text-size" -> o.textSize = Integer.parseInt(args[++i]);
                 case "--rates" -> o.rates = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--latency-pairs" -> o.latencyPairs = Integer.parseInt(args[++i]);
@@ -96,9 +106,12 @@ final class Options {
     }
 
     String describe() {
-        return String.format("peer %d pairs × window %d, %d s (+%d s warm-up); latency rates %s with %d pairs, %d s "
-                + "(+%d s) each; overload %s; room %d members at %d barrage/s; %d idle sessions; text %d chars; Kafka "
-                + "tools %d records / %d round trips", pairs, window, duration, warmup, Arrays.toString(rates),
+        return String.format(
+                "peer %d pairs × window %d paced by %s, %d s (+%d s warm-up); latency rates %s with %d pairs, %d s "
+                        + "(+%d s) each; overload %s; room %d members at %d barrage/s; %d idle sessions; text %d chars; Kafka "
+                        + "tools %d records / %d round trips",
+                pairs, window,
+                paceByDelivery ? "delivery" : "ack", duration, warmup, Arrays.toString(rates),
                 latencyPairs, stepDuration, stepWarmup, overloadRate > 0
                         ? overloadRate + "/s"
                         : overloadFactor

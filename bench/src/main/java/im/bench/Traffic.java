@@ -48,12 +48,18 @@ final class Traffic implements Clients.Listener {
         void acked(Clients.Conn conn, char kind, boolean success);
     }
 
+    /** Called on every counted delivery at the receiving socket, e.g. to send the next message of its pair. */
+    interface DeliveryHook {
+        void delivered(Clients.Conn receiver, char kind);
+    }
+
     private final Kind[] kinds = new Kind[128];
     /** Messages intended before this are not timed (warm-up). */
     volatile long recordFrom;
     /** Messages intended before this are ignored altogether (an earlier step's stragglers). */
     volatile long ignoreBefore;
     volatile AckHook hook;
+    volatile DeliveryHook deliveryHook;
     final LongAdder closing = new LongAdder();
 
     Kind kind(char letter, String name) {
@@ -73,11 +79,11 @@ final class Traffic implements Clients.Listener {
     @Override
     public void onText(Clients.Conn conn, String text, long now) {
         if (text.startsWith("{\"op\":\"messages\"")) {
-            deliveries(text, now);
+            deliveries(conn, text, now);
         } else if (text.startsWith("{\"op\":\"ack\"")) {
             ack(conn, text, now);
         } else if (text.contains("\"op\":\"messages\"")) {
-            deliveries(text, now);
+            deliveries(conn, text, now);
         } else if (text.contains("\"op\":\"ack\"")) {
             ack(conn, text, now);
         } else if (text.contains("\"op\":\"closing\"")) {
@@ -118,7 +124,7 @@ final class Traffic implements Clients.Listener {
         }
     }
 
-    private void deliveries(String text, long now) {
+    private void deliveries(Clients.Conn conn, String text, long now) {
         int from = 0;
         while (true) {
             int t = text.indexOf("\"text\":\"", from);
@@ -131,16 +137,16 @@ final class Traffic implements Clients.Listener {
             if (at == d + 8) {
                 int end = text.indexOf('"', at);
                 String decoded = new String(Base64.getDecoder().decode(text.substring(at, end)), StandardCharsets.US_ASCII);
-                delivered(decoded, 0, now);
+                delivered(conn, decoded, 0, now);
                 from = end;
             } else {
-                delivered(text, at, now);
+                delivered(conn, text, at, now);
                 from = at;
             }
         }
     }
 
-    private void delivered(String text, int at, long now) {
+    private void delivered(Clients.Conn conn, String text, int at, long now) {
         char letter = text.charAt(at);
         Kind kind = letter < 128 ? kinds[letter] : null;
         if (kind == null) {
@@ -153,6 +159,10 @@ final class Traffic implements Clients.Listener {
         kind.delivered.increment();
         if (intended >= recordFrom) {
             kind.deliver.recordValue(Math.max(0, (now - intended) / 1000));
+        }
+        DeliveryHook h = deliveryHook;
+        if (h != null) {
+            h.delivered(conn, letter);
         }
     }
 
