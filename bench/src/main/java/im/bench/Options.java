@@ -105,13 +105,17 @@ final class Options {
         return o;
     }
 
+    /** The peer scenario's pacing as {@code --pace} names it. */
+    String pace() {
+        return paceByDelivery ? "delivery" : "ack";
+    }
+
     String describe() {
         return String.format(
                 "peer %d pairs × window %d paced by %s, %d s (+%d s warm-up); latency rates %s with %d pairs, %d s "
                         + "(+%d s) each; overload %s; room %d members at %d barrage/s; %d idle sessions; text %d chars; Kafka "
                         + "tools %d records / %d round trips",
-                pairs, window,
-                paceByDelivery ? "delivery" : "ack", duration, warmup, Arrays.toString(rates),
+                pairs, window, pace(), duration, warmup, Arrays.toString(rates),
                 latencyPairs, stepDuration, stepWarmup, overloadRate > 0
                         ? overloadRate + "/s"
                         : overloadFactor

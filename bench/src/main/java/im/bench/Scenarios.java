@@ -138,7 +138,7 @@ final class Scenarios {
             cpuRows(section, spent, seconds, done, stored0 < 0 ? "acked and delivered" : "stored and delivered");
             section.json.put("pairs", pairs);
             section.json.put("window", window);
-            section.json.put("pace", options.paceByDelivery ? "delivery" : "ack");
+            section.json.put("pace", options.pace());
             section.json.put("sentPerSecond", sentRate);
             section.json.put("ackedPerSecond", ackedRate);
             section.json.put("deliveredPerSecond", deliveredRate);
