@@ -184,6 +184,16 @@ final class BenchStack implements AutoCloseable {
         settings.put("services", jars.equals(root) ? "this checkout" : jars + " (IM_BENCH_SERVICES)");
         settings.put("im.gateway.send-rate-per-second", SEND_RATE + " (raised for the bench; default 10)");
         settings.put("im.gateway.outbound-queue-size", "1000 (default)");
+        // admission past saturation, as the environment the services inherit sets it (IM_GATEWAY_OVERLOAD_*)
+        StringBuilder overload = new StringBuilder();
+        System.getenv().forEach((name, value) -> {
+            if (name.startsWith("IM_GATEWAY_OVERLOAD_")) {
+                overload.append(overload.isEmpty() ? "" : ", ").append(name).append('=').append(value);
+            }
+        });
+        settings.put("im.gateway.overload.*", overload.isEmpty()
+                ? "defaults (on; shed low/medium/high from 300/450/600 ms)"
+                : overload.toString());
         settings.put("im.messages.* partitions", String.valueOf(MESSAGE_PARTITIONS));
     }
 

@@ -22,7 +22,7 @@ final class Options {
     int[] rates = {1000, 5000, 10000, 20000};
     int stepWarmup = 2;
     int stepDuration = 10;
-    double overloadFactor = 1.5;
+    double overloadFactor = 2;
     int overloadRate;
     int overloadBarrage = 100;
     int roomSize = 2000;
@@ -48,7 +48,7 @@ final class Options {
               --rates R1,R2,..         latency: fixed rates, msg/s (1000,5000,10000,20000)
               --latency-pairs N        latency/overload pairs (50)
               --step-duration S        latency/overload/room timed seconds per step (10)   --step-warmup S (2)
-              --overload-factor F      overload rate = F × peer peak acked/s (1.5)   --overload-rate R  fixed instead
+              --overload-factor F      overload rate = F × peer peak acked/s (2)   --overload-rate R  fixed instead
               --overload-barrage R     overload: barrage/s into the receivers' room (100)
               --room-size N            room members (2000)                --room-rate R  barrage/s into the room (100)
               --connections N          idle sessions (10000; ~19000 is this machine's limit per gateway)

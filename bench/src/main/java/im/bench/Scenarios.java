@@ -306,26 +306,38 @@ final class Scenarios {
                         ? "set by option"
                         : options.overloadFactor + " × the peak acked/s of the peer scenario") + "), alternating priority "
                         + "high and low over " + pairs + " pairs, plus " + options.overloadBarrage + " barrage/s into a "
-                        + "room that all " + pairs + " receivers entered (each barrage is " + pairs + " deliveries); "
-                        + options.stepDuration + " s after " + options.stepWarmup + " s warm-up, then up to 15 s to drain. "
+                        + "room that all " + pairs + " receivers entered (each barrage is " + pairs + " deliveries). First "
+                        + options.warmup + " s of the same high/low traffic at an eighth of the rate, then on in 5 s windows "
+                        + "until the JIT settles, not timed and drained; then " + options.stepDuration + " s after "
+                        + options.stepWarmup + " s warm-up, then up to 15 s to drain. "
                         + "Latency from the intended send time. Dropped = expected − delivered after the drain.",
                 "class", "sent", "acked ok", "failed", "delivered", "dropped", "send→ack ms p50/p99/p99.9/max",
                 "send→deliver ms p50/p99/p99.9/max");
         try (Clients clients = clients()) {
+            Switch listener = new Switch();
             Traffic traffic = new Traffic();
+            listener.current = traffic;
             Traffic.Kind high = traffic.kind('H', "reliable high");
             Traffic.Kind low = traffic.kind('W', "reliable low");
             Traffic.Kind barrage = traffic.kind('B', "barrage");
             Traffic.Kind enter = traffic.kind('e', "enterRoom");
             List<String> receivers = users("or", pairs);
-            List<Clients.Conn> rx = clients.connect(receivers, traffic, 200, Duration.ofSeconds(60));
-            List<Clients.Conn> tx = clients.connect(users("os", pairs), traffic, 200, Duration.ofSeconds(60));
-            List<Clients.Conn> bx = clients.connect(users("ob", 1), traffic, 1, Duration.ofSeconds(60));
+            List<Clients.Conn> rx = clients.connect(receivers, listener, 200, Duration.ofSeconds(60));
+            List<Clients.Conn> tx = clients.connect(users("os", pairs), listener, 200, Duration.ofSeconds(60));
+            List<Clients.Conn> bx = clients.connect(users("ob", 1), listener, 1, Duration.ofSeconds(60));
             rx.forEach(c -> c.send(Traffic.enterRoom(room)));
             bx.forEach(c -> c.send(Traffic.enterRoom(room)));
             awaitDrain(() -> enter.acked.sum() >= rx.size() + bx.size(), 30);
             awaitRoom(room, rx.size() + bx.size());
+            // run alone, the scenario would measure cold JVMs: it warms up below saturation until the JIT settles
+            warmUpOverload(listener, tx, receivers, Math.max(1_000, rate / 8));
+            int closedInWarmUp = clients.closedByServer.get();
+            listener.current = traffic;
+            String before = stack.gatewayMetrics();
+            CpuMeter cpu = stack.cpu();
+            Map<String, Double> cpu0 = cpu.sample();
             long start = Clock.now();
+            traffic.ignoreBefore = start;
             traffic.recordFrom = start + options.stepWarmup * 1_000_000_000L;
             long end = traffic.recordFrom + options.stepDuration * 1_000_000_000L;
             Thread barrageSender = new Thread(() -> pace(options.overloadBarrage, start, end, (i, at) -> {
@@ -333,14 +345,10 @@ final class Scenarios {
                 bx.get(0).send(Traffic.sendBarrage('B', at, room, options.textSize));
             }), "barrage-pacer");
             barrageSender.start();
-            pace(rate, start, end, (i, at) -> {
-                Clients.Conn conn = tx.get((int) (i % tx.size()));
-                char letter = i % 2 == 0 ? 'H' : 'W';
-                traffic.sent(letter);
-                conn.send(Traffic.sendText(letter, at, receivers.get(conn.index), letter == 'H' ? "high" : "low",
-                        options.textSize, i));
-            });
+            pace(rate, start, end, overloadSend(traffic, tx, receivers));
             barrageSender.join();
+            double seconds = (Clock.now() - start) / 1e9;
+            Map<String, Double> spent = CpuMeter.between(cpu0, cpu.sample());
             awaitDrain(() -> high.acked.sum() + high.failed.sum() >= high.sent.sum()
                     && low.acked.sum() + low.failed.sum() >= low.sent.sum()
                     && high.delivered.sum() >= high.acked.sum() && low.delivered.sum() >= low.acked.sum()
@@ -368,8 +376,30 @@ final class Scenarios {
                 json.put("deliverLatency", Section.latencyJson(kind.deliver));
                 classes.add(json);
             }
-            section.notes.add("Sessions closed by the server (slow consumer): " + clients.closedByServer.get()
-                    + "; `closing` frames seen: " + traffic.closing.sum() + ".");
+            section.notes.add("Sessions closed by the server (slow consumer): " + clients.closedByServer.get() + " ("
+                    + closedInWarmUp + " of them in the warm-up: their receivers' messages count as dropped); `closing` "
+                    + "frames seen in the timed run: " + traffic.closing.sum() + ".");
+            String after = stack.gatewayMetrics();
+            StringBuilder shed = new StringBuilder();
+            for (String name : List.of("barrage", "low", "medium", "high")) {
+                String series = "im_gateway_send_shed_total{class=\"" + name + "\"";
+                shed.append(shed.isEmpty() ? "" : ", ").append(name).append(' ')
+                        .append(String.format("%,.0f", BenchStack.metric(after, series) - BenchStack.metric(before, series)));
+            }
+            section.notes.add("Sends the gateway refused for load (`im_gateway_send_shed_total`, warm-up excluded): " + shed
+                    + ". Failed = refused `UNAVAILABLE` (never acked, so never lost: a client retries them).");
+            section.json.put("gatewayShed", shed.toString());
+            // where the 2 cores went while the load was on: a gateway short of CPU leaves sends unread in its sockets,
+            // where no admission sees them
+            StringBuilder cores = new StringBuilder();
+            Map<String, Double> coresJson = new LinkedHashMap<>();
+            spent.forEach((process, secondsOfCpu) -> {
+                cores.append(cores.isEmpty() ? "" : ", ").append(process)
+                        .append(String.format(" %.2f", secondsOfCpu / seconds));
+                coresJson.put(process, secondsOfCpu / seconds);
+            });
+            section.notes.add("Cores used while the load was on (warm-up and timed run): " + cores + ".");
+            section.json.put("cores", coresJson);
             section.json.put("reliableRate", rate);
             section.json.put("barrageRate", options.overloadBarrage);
             section.json.put("classes", classes);
@@ -379,6 +409,49 @@ final class Scenarios {
             clients.closeAll(bx);
         }
         return section;
+    }
+
+    /** The overload scenario's send: message {@code i} from sender {@code i mod n}, priority high and low in turn. */
+    private Send overloadSend(Traffic traffic, List<Clients.Conn> tx, List<String> receivers) {
+        return (i, at) -> {
+            Clients.Conn conn = tx.get((int) (i % tx.size()));
+            char letter = i % 2 == 0 ? 'H' : 'W';
+            traffic.sent(letter);
+            conn.send(Traffic.sendText(letter, at, receivers.get(conn.index), letter == 'H' ? "high" : "low",
+                    options.textSize, i));
+        };
+    }
+
+    /**
+     * The overload scenario's warm-up: its own traffic at {@code rate} (below saturation) for the warm-up time and on
+     * until the JIT settles, untimed and drained, so the timed run starts on warm JVMs and an empty pipeline.
+     */
+    private void warmUpOverload(Switch listener, List<Clients.Conn> tx, List<String> receivers, int rate)
+            throws InterruptedException {
+        if (options.warmup <= 0) {
+            return;
+        }
+        Traffic traffic = new Traffic();
+        Traffic.Kind high = traffic.kind('H', "reliable high");
+        Traffic.Kind low = traffic.kind('W', "reliable low");
+        long start = Clock.now();
+        traffic.ignoreBefore = start;
+        traffic.recordFrom = Long.MAX_VALUE;
+        listener.current = traffic;
+        Send send = overloadSend(traffic, tx, receivers);
+        long[] next = {0};
+        Send numbered = (i, at) -> send.send(next[0]++, at);
+        pace(rate, start, start + options.warmup * 1_000_000_000L, numbered);
+        String jit = untilJitSettles(stack.cpu(), nanos -> {
+            long from = Clock.now();
+            pace(rate, from, from + nanos, numbered);
+        });
+        awaitDrain(() -> high.acked.sum() + high.failed.sum() >= high.sent.sum()
+                && low.acked.sum() + low.failed.sum() >= low.sent.sum() && high.delivered.sum() >= high.acked.sum()
+                && low.delivered.sum() >= low.acked.sum(), 60);
+        System.out.printf("overload warm-up: %.0f s at %d/s (%s), %d sent, %d refused, %d delivered%n",
+                (Clock.now() - start) / 1e9, rate, jit, high.sent.sum() + low.sent.sum(),
+                high.failed.sum() + low.failed.sum(), high.delivered.sum() + low.delivered.sum());
     }
 
     // ------------------------------------------------------------------ room fan-out

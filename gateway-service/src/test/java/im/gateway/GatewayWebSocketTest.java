@@ -11,11 +11,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +33,7 @@ import io.restassured.RestAssured;
 import im.protocol.ClientFrame;
 import im.protocol.CloseCode;
 import im.protocol.ConversationChanged;
+import im.protocol.ConversationRef;
 import im.protocol.ConversationType;
 import im.protocol.Delivery;
 import im.protocol.Envelope;
@@ -40,6 +45,7 @@ import im.protocol.MessageIds;
 import im.protocol.Presence;
 import im.protocol.Priority;
 import im.protocol.RecordHeaders;
+import im.protocol.SendRequest;
 import im.protocol.Sender;
 import im.protocol.ServerFrames.Ack;
 import im.protocol.Topics;
@@ -488,6 +494,79 @@ class GatewayWebSocketTest {
     }
 
     /** Repeats {@code action} until {@code done}: for consumers that start reading from the end of a topic. */
+    @Test
+    void pastSaturation_barrageLowAndMediumAreRefusedUnavailable_highGoesThrough_andTheRefusalsEndWithTheDelay()
+            throws Exception {
+        String alice = uniqueUser("alice");
+        String bob = uniqueUser("bob");
+        String room = "busy-" + alice;
+        // deliveries of users' messages that reach this node 2 s after they were sent: the pipeline is 2 s behind (they
+        // are for another node that shares the slot, so no session here gets them)
+        AtomicBoolean behind = new AtomicBoolean(true);
+        Thread lateDeliveries = new Thread(() -> {
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    kafka(), ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer())) {
+                while (behind.get()) {
+                    long sentAt = System.currentTimeMillis() - 2_000;
+                    for (int i = 0; i < 25; i++) {
+                        Message message = new Message(MessageIds.next(sentAt), null, 7L, null, new Sender("x", null), sentAt,
+                                Priority.LOW, null, null, MessageContent.text("late"));
+                        producer.send(new ProducerRecord<>(Topics.DELIVERIES, 5, "peer/x,y", JsonCodec.encode(new Delivery(1,
+                                "gw-elsewhere", "peer/x,y", List.of("y"), null, "session-of-x", message, null, null, null,
+                                null))));
+                    }
+                    producer.flush();
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "late-deliveries");
+        try (WsClient ws = connect(alice)) {
+            ready(ws);
+            assertThat(outcome(ws.request(ClientFrame.room(ClientFrame.ENTER_ROOM, null, room)))).isEqualTo("success");
+            lateDeliveries.start();
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> "UNAVAILABLE".equals(outcome(ws.request(prioritized(bob, "low", Priority.LOW)))));
+
+            Ack low = ws.request(prioritized(bob, "low again", null));
+            assertThat(outcome(low)).isEqualTo("UNAVAILABLE");
+            assertThat(low.error().message()).contains("overloaded").contains("retry");
+            assertThat(outcome(ws.request(prioritized(bob, "medium", Priority.MEDIUM)))).isEqualTo("UNAVAILABLE");
+            assertThat(outcome(ws.request(ClientFrame.send(null, new SendRequest(new ConversationRef(ConversationType.ROOM,
+                    room), MessageContent.barrage("cheer"), null, Priority.HIGH, null, null, null))))).isEqualTo("UNAVAILABLE");
+            assertThat(outcome(ws.request(prioritized(bob, "high", Priority.HIGH)))).isEqualTo("success");
+            String metrics = RestAssured.get(url + "q/metrics").then().statusCode(200).extract().asString();
+            assertThat(gauge(metrics, "im_gateway_pipeline_delay_milliseconds")).isGreaterThanOrEqualTo(1_500);
+            assertThat(counter(metrics, "im_gateway_send_shed_total{class=\"low\"")).isGreaterThanOrEqualTo(2);
+
+            behind.set(false);
+            lateDeliveries.join();
+            // no more late deliveries: the delay goes stale and every class is accepted again
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> "success".equals(outcome(ws.request(prioritized(bob, "low after", Priority.LOW)))));
+        } finally {
+            behind.set(false);
+            lateDeliveries.join();
+        }
+    }
+
+    /** "success" or the refusal's code. */
+    private static String outcome(Ack ack) {
+        return ack.isSuccess() ? "success" : ack.error().code();
+    }
+
+    /** The sum of the samples of the series that start with {@code prefix}. */
+    private static double counter(String metrics, String prefix) {
+        return metrics.lines().filter(line -> line.startsWith(prefix))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static ClientFrame prioritized(String to, String text, Priority priority) {
+        return ClientFrame.send(null, new SendRequest(new ConversationRef(ConversationType.PEER, to), MessageContent.text(text),
+                null, priority, null, null, null));
+    }
+
     private static void untilTrue(Runnable action, BooleanSupplier done) {
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
             if (done.getAsBoolean()) {

@@ -105,6 +105,7 @@ public final class ConsumerLoop implements AutoCloseable {
         private Duration commitInterval = Duration.ofMillis(200);
         /** Null: nobody asked, and a rebalance looks up no positions (a blocking call inside the callback). */
         private Consumer<Map<TopicPartition, Long>> onAssigned;
+        private Runnable onIdle;
 
         public Options(String name) {
             this.name = Objects.requireNonNull(name);
@@ -186,6 +187,15 @@ public final class ConsumerLoop implements AutoCloseable {
          */
         public Options onAssigned(Consumer<Map<TopicPartition, Long>> onAssigned) {
             this.onAssigned = onAssigned;
+            return this;
+        }
+
+        /**
+         * Told, on the loop's thread, each time a poll returns no record: the loop has read all there was. A loop that
+         * waits for its batches to finish does not poll, so it is not called then.
+         */
+        public Options onIdle(Runnable onIdle) {
+            this.onIdle = onIdle;
             return this;
         }
 
@@ -352,6 +362,8 @@ public final class ConsumerLoop implements AutoCloseable {
                     ConsumerRecords<String, byte[]> records = poll(options.pollTimeout);
                     if (!records.isEmpty()) {
                         handOver(records);
+                    } else if (options.onIdle != null) {
+                        idle();
                     }
                     settle(options.maxInFlight - 1);
                     updateCatchUp();
@@ -366,6 +378,14 @@ public final class ConsumerLoop implements AutoCloseable {
             LOG.errorf(e, "%s: stopped by an unexpected failure", name);
         } finally {
             shutdown();
+        }
+    }
+
+    private void idle() {
+        try {
+            options.onIdle.run();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "%s: the idle callback failed", name);
         }
     }
 

@@ -130,6 +130,32 @@ class ConsumerLoopTest {
     }
 
     @Test
+    void aPollThatFindsNothing_isReported_aLoopWaitingForItsBatchesIsNotIdle_andAFailingCallbackStopsNothing()
+            throws Exception {
+        String topic = topic(1);
+        AtomicInteger idle = new AtomicInteger();
+        List<String> handled = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        start(options(topic).pollTimeout(Duration.ofMillis(50)).handler(batch -> {
+            batch.records().forEach(record -> handled.add(text(record)));
+            return written;
+        }).onIdle(() -> {
+            idle.incrementAndGet();
+            throw new IllegalStateException("a callback that fails");
+        }));
+        await().atMost(Duration.ofSeconds(30)).until(() -> idle.get() >= 3);
+        send(topic, "k", "one");
+        await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 1);
+        // one batch in flight of at most one: the loop waits for it and does not poll
+        int whileWaiting = idle.get();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> idle.get() <= whileWaiting + 1);
+        written.complete(null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> idle.get() > whileWaiting + 1);
+        send(topic, "k", "two");
+        await().atMost(Duration.ofSeconds(30)).until(() -> handled.size() == 2);
+    }
+
+    @Test
     void poisonRecord_isDeadLettered_andTheNextRecordOnThePartitionIsProcessed() throws Exception {
         String topic = topic(1);
         List<String> processed = new CopyOnWriteArrayList<>();

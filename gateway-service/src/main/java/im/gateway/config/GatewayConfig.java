@@ -141,6 +141,39 @@ public interface GatewayConfig {
     @WithDefault("500000")
     long replayMemory();
 
+    /** Admission past saturation: which sends are refused, by class, as the pipeline falls behind. */
+    Overload overload();
+
+    /**
+     * Past saturation, sends are refused {@code UNAVAILABLE} by class — barrage and low first, high last — from the
+     * pipeline delay this node sees (how old users' messages are when their deliveries reach it). Each class is refused
+     * with odds rising from 0 at its delay to 1 at twice it.
+     */
+    interface Overload {
+        /** Whether sends are ever refused for load. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Pipeline delay from which barrage and low-priority sends are refused (all of them at twice it). */
+        @WithDefault("300ms")
+        Duration shedLowAt();
+
+        /** Pipeline delay from which medium-priority sends are refused (all of them at twice it). */
+        @WithDefault("450ms")
+        Duration shedMediumAt();
+
+        /** Pipeline delay from which high-priority sends are refused (all of them at twice it). */
+        @WithDefault("600ms")
+        Duration shedHighAt();
+
+        /**
+         * Deliveries of users' messages a 100 ms window needs before its delay counts: below it (a quiet node), no send is
+         * refused for load, however slow a message was.
+         */
+        @WithDefault("20")
+        int minSamples();
+    }
+
     /** The dev-only token endpoint. */
     DevTokens devTokens();
 

@@ -28,6 +28,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 
 import im.gateway.config.GatewayConfig;
+import im.gateway.service.Admission;
 import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
 import im.pipeline.Batch;
@@ -66,6 +67,15 @@ public class Deliveries {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    Admission admission;
+
+    /**
+     * The oldest a message sent by a session may be and still count in the pipeline delay that admission reads: an older
+     * timestamp is a clock that is off or a backlog no refusal will shorten.
+     */
+    private static final long MAX_AGE_MILLIS = 600_000;
+
     /** Pushes to a session by the message's rank (0 barrage, 1 low, 2 medium, 3 high), then recalls and receipts. */
     private final Counter[] delivered = new Counter[5];
     private Counter replayed;
@@ -99,18 +109,28 @@ public class Deliveries {
     void start(@Observes StartupEvent event) {
         kafka.start(kafka.loop("deliveries")
                 .assignPartitions(List.of(new TopicPartition(Topics.DELIVERIES, config.nodeSlot())), ConsumerLoop.Start.LATEST)
-                .config("max.poll.records", 2000).pollTimeout(Duration.ofMillis(100)).maxInFlight(2).handler(this::deliver));
+                .config("max.poll.records", 2000).pollTimeout(Duration.ofMillis(100)).maxInFlight(2).handler(this::deliver)
+                .onIdle(() -> admission.idle(System.currentTimeMillis())));
     }
 
     CompletionStage<?> deliver(Batch batch) {
         Flushes flushes = new Flushes(++polls);
+        long now = System.currentTimeMillis();
+        long ages = 0;
+        int aged = 0;
         for (ConsumerRecord<String, byte[]> record : batch.records()) {
             // the trace's last hop, when spans are exported: handing the delivery to its sessions' outboxes
             Span span = tracing.recording()
                     ? tracing.start("deliver " + record.topic(), SpanKind.CONSUMER, tracing.extract(record.headers()))
                     : null;
             try {
-                push(DeliveryReader.read(record.value()), record.offset(), flushes);
+                DeliveryReader.Parsed delivery = DeliveryReader.read(record.value());
+                long age = now - delivery.sentAt();
+                if (delivery.excludeSessionId() != null && !delivery.replay() && age >= 0 && age <= MAX_AGE_MILLIS) {
+                    ages += age;
+                    aged++;
+                }
+                push(delivery, record.offset(), flushes);
             } catch (ProtocolException e) {
                 batch.deadLetter(record, e);
             } finally {
@@ -120,6 +140,7 @@ public class Deliveries {
             }
             done = record.offset();
         }
+        admission.observe(ages, aged, now);
         return flushes.run();
     }
 

@@ -51,11 +51,12 @@ final class DeliveryReader {
      * @param conversationChanged what the one user named now sees of the conversation (v1.1), or null
      * @param reactionsChanged a message's reactions now (v1.1), or null
      * @param messageEdited an edited message (v1.1), or null
+     * @param sentAt the message's {@code timestamp} (server ms, when a gateway took it), or 0
      */
     record Parsed(String nodeId, ConversationKey key, List<String> userIds, String roomId, String excludeSessionId,
             String messageId, Outbox.Encoded message, Delivery.Revoked revoked, Delivery.Receipt receipt, boolean replay,
             Delivery.ConversationState conversationChanged, Delivery.ReactionsChanged reactionsChanged,
-            Message messageEdited) {}
+            Message messageEdited, long sentAt) {}
 
     private DeliveryReader() {
     }
@@ -82,6 +83,7 @@ final class DeliveryReader {
             Delivery.ConversationState changed = null;
             Delivery.ReactionsChanged reactions = null;
             Message edited = null;
+            long sentAt = 0;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.currentName();
                 JsonToken token = parser.nextToken();
@@ -122,6 +124,9 @@ final class DeliveryReader {
                                 }
                             } else if (inner.isStructStart()) {
                                 checkStrings(parser);
+                            } else if (inner == JsonToken.VALUE_NUMBER_INT && name.equals("timestamp")
+                                    && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                                sentAt = parser.getLongValue();
                             }
                         }
                         int end = (int) parser.currentLocation().getByteOffset();
@@ -159,7 +164,7 @@ final class DeliveryReader {
                 throw invalid("a delivered message needs its messageId");
             }
             return new Parsed(nodeId, key, userIds, roomId, exclude, messageId, message, revoked, receipt,
-                    replay && message != null, changed, reactions, edited);
+                    replay && message != null, changed, reactions, edited, sentAt);
         } catch (IOException e) {
             throw invalid("malformed delivery: " + e.getMessage());
         }

@@ -1,0 +1,149 @@
+package im.gateway.service;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import im.gateway.config.GatewayConfig;
+import im.protocol.ErrorCode;
+import im.protocol.MessageType;
+import im.protocol.Priority;
+import im.protocol.ProtocolException;
+
+/**
+ * Admission of sends past saturation: barrage and low priority are refused first, then medium, high last, so that what
+ * is accepted is still delivered in time. The measure is the <em>pipeline delay</em> this node sees: how old the
+ * messages of users' sessions are when their deliveries reach this node (sent → checked → Kafka → routing → Kafka → here),
+ * averaged over windows of {@value #WINDOW_MILLIS} ms. A window with fewer than {@code overload.min-samples} such
+ * deliveries counts as no delay (a quiet node: a slow message now and then is not overload, and shedding would not make
+ * it faster); a poll that finds nothing closes the window, so a node whose deliveries stop because nobody sends sees the
+ * delay fall to none. A deliveries loop that stops polling is waiting for this node's event loops to write what it read
+ * (they are behind): then, after a busy window, the delay is that window's plus the time the loop has been stuck.
+ *
+ * <p>
+ * Each class is refused with a probability that rises linearly from 0 at its delay ({@code overload.shed-*-at}) to 1 at
+ * twice it (random early refusal, as routers drop packets before their queue is full): the accepted rate settles where
+ * the stack keeps up, instead of swinging between all and nothing a pipeline delay later. A refusal is
+ * {@code UNAVAILABLE}, which clients retry after a backoff with the same clientMsgId.
+ */
+@Singleton
+public class Admission {
+    static final long WINDOW_MILLIS = 100;
+    /** A deliveries loop that has neither read nor polled for this long is stuck behind this node's event loops. */
+    static final long STUCK_MILLIS = 500;
+    /** The classes by rank, lowest first. */
+    private static final String[] CLASSES = {"barrage", "low-priority", "medium-priority", "high-priority"};
+
+    private final GatewayConfig.Overload overload;
+    /** Where the refusal's odds come from. */
+    private final DoubleSupplier random;
+    private final Counter[] shed = new Counter[4];
+
+    // the window being summed: written by the deliveries loop's thread only
+    private long windowStart;
+    private long windowSum;
+    private int windowCount;
+
+    /** The last full window's mean delay in ms (0: none or too few samples). */
+    private volatile long delay;
+    /** When the deliveries loop last read or polled. */
+    private volatile long active;
+
+    @Inject
+    Admission(GatewayConfig config, MeterRegistry metrics) {
+        this(config.overload(), metrics, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    Admission(GatewayConfig.Overload overload, MeterRegistry metrics, DoubleSupplier random) {
+        this.overload = overload;
+        this.random = random;
+        for (int i = 0; i < shed.length; i++) {
+            shed[i] = metrics.counter("im.gateway.send.shed", "class", CLASSES[i].split("-")[0]);
+        }
+        Gauge.builder("im.gateway.pipeline.delay", this, a -> a.delay(System.currentTimeMillis()))
+                .description("mean age (ms) of users' messages as their deliveries reach this node; drives admission")
+                .baseUnit("milliseconds").register(metrics);
+    }
+
+    /**
+     * Adds a poll's deliveries of users' messages: {@code count} of them, {@code sumMillis} their ages summed, at
+     * {@code now}. Called by the deliveries loop only.
+     */
+    public void observe(long sumMillis, int count, long now) {
+        active = now;
+        if (now - windowStart >= WINDOW_MILLIS) {
+            if (windowStart != 0) {
+                delay = windowCount >= overload.minSamples() ? windowSum / windowCount : 0;
+            }
+            windowStart = now;
+            windowSum = 0;
+            windowCount = 0;
+        }
+        windowSum += sumMillis;
+        windowCount += count;
+    }
+
+    /** A poll of the deliveries loop found nothing at {@code now}: it has read all there was. */
+    public void idle(long now) {
+        observe(0, 0, now);
+    }
+
+    /**
+     * The pipeline delay in ms as of {@code now}: the last window's mean, plus how long the deliveries loop has been stuck
+     * when it has neither read nor polled for {@value #STUCK_MILLIS} ms after a busy window (after a quiet one, a stuck
+     * loop is a pause, not a backlog of deliveries).
+     */
+    public long delay(long now) {
+        long stuck = active == 0 ? 0 : now - active;
+        return stuck >= STUCK_MILLIS && delay > 0 ? delay + stuck : delay;
+    }
+
+    /**
+     * Throws {@code UNAVAILABLE} when this send is refused to relieve the stack.
+     *
+     * @param priority the send's priority (null: low)
+     * @param type its type: barrage counts as the lowest class whatever its priority
+     */
+    public void admit(Priority priority, MessageType type) {
+        admit(priority, type, System.currentTimeMillis());
+    }
+
+    void admit(Priority priority, MessageType type, long now) {
+        if (!overload.enabled()) {
+            return;
+        }
+        long delay = delay(now);
+        if (delay == 0) {
+            return;
+        }
+        int rank = type == MessageType.BARRAGE ? 0 : priority == null ? 1 : switch (priority) {
+            case LOW -> 1;
+            case MEDIUM -> 2;
+            case HIGH -> 3;
+        };
+        long at = switch (rank) {
+            case 0, 1 -> overload.shedLowAt().toMillis();
+            case 2 -> overload.shedMediumAt().toMillis();
+            default -> overload.shedHighAt().toMillis();
+        };
+        if (refuses(delay, at, random.getAsDouble())) {
+            shed[rank].increment();
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "the server is overloaded and refuses "
+                    + CLASSES[rank] + " messages for now; retry later with the same clientMsgId");
+        }
+    }
+
+    /** Whether a send is refused at pipeline delay {@code delay}: odds rise linearly from 0 at {@code at} to 1 at 2 × it. */
+    static boolean refuses(long delay, long at, double random) {
+        if (delay <= at) {
+            return false;
+        }
+        return delay >= 2 * at || random < (double) (delay - at) / at;
+    }
+}

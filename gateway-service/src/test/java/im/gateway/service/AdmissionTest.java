@@ -1,0 +1,149 @@
+package im.gateway.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import im.gateway.config.GatewayConfig;
+import im.protocol.ErrorCode;
+import im.protocol.MessageType;
+import im.protocol.Priority;
+import im.protocol.ProtocolException;
+
+class AdmissionTest {
+    private static final long T0 = 1_000_000;
+
+    private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+    /** The odds drawn for the next refusal. */
+    private double draw = 0.5;
+    private boolean enabled = true;
+
+    private final Admission admission = new Admission(new GatewayConfig.Overload() {
+        @Override
+        public boolean enabled() {
+            return enabled;
+        }
+
+        @Override
+        public Duration shedLowAt() {
+            return Duration.ofMillis(300);
+        }
+
+        @Override
+        public Duration shedMediumAt() {
+            return Duration.ofMillis(450);
+        }
+
+        @Override
+        public Duration shedHighAt() {
+            return Duration.ofMillis(600);
+        }
+
+        @Override
+        public int minSamples() {
+            return 20;
+        }
+    }, metrics, () -> draw);
+
+    /** A window of {@code count} deliveries {@code age} ms old, closed by the next observation 100 ms later. */
+    private long window(long at, long age, int count) {
+        admission.observe(age * count, count, at);
+        admission.observe(0, 0, at + Admission.WINDOW_MILLIS);
+        return at + Admission.WINDOW_MILLIS;
+    }
+
+    private ErrorCode outcome(Priority priority, MessageType type, long now) {
+        try {
+            admission.admit(priority, type, now);
+            return null;
+        } catch (ProtocolException e) {
+            return e.code();
+        }
+    }
+
+    @Test
+    void refusalOdds_riseLinearlyFromTheClassDelay_toCertaintyAtTwiceIt() {
+        assertThat(Admission.refuses(300, 300, 0.0)).isFalse();
+        assertThat(Admission.refuses(450, 300, 0.49)).isTrue();
+        assertThat(Admission.refuses(450, 300, 0.51)).isFalse();
+        assertThat(Admission.refuses(600, 300, 0.999)).isTrue();
+        assertThat(Admission.refuses(10_000, 300, 0.999)).isTrue();
+    }
+
+    @Test
+    void theDelayIsAWindowsMean_onlyWithEnoughSamples_andAnEmptyPollEndsIt() {
+        assertThat(admission.delay(T0)).isZero();
+        long closed = window(T0, 800, 20);
+        assertThat(admission.delay(closed)).isEqualTo(800);
+        // the loop polls and finds nothing: nobody sends, the window closes with no sample
+        admission.idle(closed + Admission.WINDOW_MILLIS);
+        assertThat(admission.delay(closed + Admission.WINDOW_MILLIS)).isZero();
+
+        // 19 deliveries in a window: a quiet node, however late they were
+        long quiet = window(closed + 5_000, 10_000, 19);
+        assertThat(admission.delay(quiet)).isZero();
+
+        // a window's mean, not its worst
+        admission.observe(100 * 30, 30, quiet + 1_000);
+        admission.observe(1_000 * 10, 10, quiet + 1_050);
+        admission.observe(0, 0, quiet + 1_100);
+        assertThat(admission.delay(quiet + 1_100)).isEqualTo(325);
+    }
+
+    @Test
+    void aLoopStuckBehindTheEventLoops_afterABusyWindow_addsTheTimeItIsStuck() {
+        long busy = window(T0, 400, 50);
+        assertThat(admission.delay(busy + Admission.STUCK_MILLIS - 1)).isEqualTo(400);
+        assertThat(admission.delay(busy + 2_000)).as("no read, no poll for 2 s").isEqualTo(2_400);
+        admission.idle(busy + 2_000);
+        assertThat(admission.delay(busy + 2_000)).isZero();
+
+        // after a quiet window a stuck loop is a pause (a GC, a slow test box), not a backlog
+        long quiet = window(busy + 5_000, 0, 3);
+        assertThat(admission.delay(quiet + 5_000)).isZero();
+    }
+
+    @Test
+    void pastSaturation_barrageAndLowGoFirst_thenMedium_highLast() {
+        long at = window(T0, 700, 50);
+        draw = 0.999; // only what is refused for certain
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(outcome(null, MessageType.TEXT, at)).as("no priority is low").isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(outcome(Priority.HIGH, MessageType.BARRAGE, at)).as("barrage is the lowest class whatever its priority")
+                .isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, at)).isNull();
+        assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isNull();
+
+        draw = 0.5; // 700 ms: medium refused at odds 250/450, high at 100/600
+        assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isNull();
+        assertThat(outcome(Priority.HIGH, MessageType.COMMAND, at)).isNull();
+
+        at = window(at, 1_300, 50);
+        draw = 0.999;
+        assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "low").count()).isEqualTo(2);
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "barrage").count()).isEqualTo(1);
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "medium").count()).isEqualTo(1);
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "high").count()).isEqualTo(1);
+    }
+
+    @Test
+    void underTheDelays_orWhenTurnedOff_nothingIsRefused() {
+        long at = window(T0, 250, 500);
+        draw = 0.0;
+        for (MessageType type : MessageType.values()) {
+            for (Priority priority : Priority.values()) {
+                assertThatCode(() -> admission.admit(priority, type, T0 + 100)).doesNotThrowAnyException();
+            }
+        }
+        at = window(at, 5_000, 500);
+        enabled = false;
+        assertThat(outcome(Priority.LOW, MessageType.BARRAGE, at)).isNull();
+    }
+}
