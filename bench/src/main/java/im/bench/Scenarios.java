@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -233,7 +234,7 @@ final class Scenarios {
             List<Clients.Conn> rx = clients.connect(receivers, listener, 200, Duration.ofSeconds(60));
             List<Clients.Conn> tx = clients.connect(users("ls", options.latencyPairs), listener, 200, Duration.ofSeconds(60));
             Thread.sleep(1000);
-            warmUp(listener, tx, receivers, options.rates[0]);
+            warmUp("latency", listener, options.rates[0], traffic -> latencySend(traffic, tx, receivers), 'L');
             for (int rate : options.rates) {
                 Traffic traffic = new Traffic();
                 Traffic.Kind kind = traffic.kind('L', "text");
@@ -330,7 +331,7 @@ final class Scenarios {
             awaitDrain(() -> enter.acked.sum() >= rx.size() + bx.size(), 30);
             awaitRoom(room, rx.size() + bx.size());
             // run alone, the scenario would measure cold JVMs: it warms up below saturation until the JIT settles
-            warmUpOverload(listener, tx, receivers, Math.max(1_000, rate / 8));
+            warmUp("overload", listener, Math.max(1_000, rate / 8), warm -> overloadSend(warm, tx, receivers), 'H', 'W');
             int closedInWarmUp = clients.closedByServer.get();
             listener.current = traffic;
             String before = stack.gatewayMetrics();
@@ -420,38 +421,6 @@ final class Scenarios {
             conn.send(Traffic.sendText(letter, at, receivers.get(conn.index), letter == 'H' ? "high" : "low",
                     options.textSize, i));
         };
-    }
-
-    /**
-     * The overload scenario's warm-up: its own traffic at {@code rate} (below saturation) for the warm-up time and on
-     * until the JIT settles, untimed and drained, so the timed run starts on warm JVMs and an empty pipeline.
-     */
-    private void warmUpOverload(Switch listener, List<Clients.Conn> tx, List<String> receivers, int rate)
-            throws InterruptedException {
-        if (options.warmup <= 0) {
-            return;
-        }
-        Traffic traffic = new Traffic();
-        Traffic.Kind high = traffic.kind('H', "reliable high");
-        Traffic.Kind low = traffic.kind('W', "reliable low");
-        long start = Clock.now();
-        traffic.ignoreBefore = start;
-        traffic.recordFrom = Long.MAX_VALUE;
-        listener.current = traffic;
-        Send send = overloadSend(traffic, tx, receivers);
-        long[] next = {0};
-        Send numbered = (i, at) -> send.send(next[0]++, at);
-        pace(rate, start, start + options.warmup * 1_000_000_000L, numbered);
-        String jit = untilJitSettles(stack.cpu(), nanos -> {
-            long from = Clock.now();
-            pace(rate, from, from + nanos, numbered);
-        });
-        awaitDrain(() -> high.acked.sum() + high.failed.sum() >= high.sent.sum()
-                && low.acked.sum() + low.failed.sum() >= low.sent.sum() && high.delivered.sum() >= high.acked.sum()
-                && low.delivered.sum() >= low.acked.sum(), 60);
-        System.out.printf("overload warm-up: %.0f s at %d/s (%s), %d sent, %d refused, %d delivered%n",
-                (Clock.now() - start) / 1e9, rate, jit, high.sent.sum() + low.sent.sum(),
-                high.failed.sum() + low.failed.sum(), high.delivered.sum() + low.delivered.sum());
     }
 
     // ------------------------------------------------------------------ room fan-out
@@ -567,21 +536,28 @@ final class Scenarios {
 
     /** Open-loop pacing: message i is due at start + i/rate; a late thread sends what is due at once. Returns sends. */
     /**
-     * Sends at {@code rate} for the warm-up time, untimed, and waits until everything sent is acked and delivered (up to
-     * a minute): the timed steps start on warm JVMs and an empty pipeline.
+     * Sends at {@code rate} for the warm-up time and on until the JIT settles, untimed, and waits until everything sent
+     * is answered and everything acked delivered (up to a minute): the timed steps start on warm JVMs and an empty
+     * pipeline.
+     *
+     * @param sends the scenario's send, counting into the traffic it is given
+     * @param letters the kinds of traffic it sends
      */
-    private void warmUp(Switch listener, List<Clients.Conn> tx, List<String> receivers, int rate)
+    private void warmUp(String scenario, Switch listener, int rate, Function<Traffic, Send> sends, char... letters)
             throws InterruptedException {
         if (options.warmup <= 0) {
             return;
         }
         Traffic traffic = new Traffic();
-        Traffic.Kind kind = traffic.kind('L', "text");
+        List<Traffic.Kind> kinds = new ArrayList<>();
+        for (char letter : letters) {
+            kinds.add(traffic.kind(letter, String.valueOf(letter)));
+        }
         long start = Clock.now();
         traffic.ignoreBefore = start;
         traffic.recordFrom = Long.MAX_VALUE;
         listener.current = traffic;
-        Send send = latencySend(traffic, tx, receivers);
+        Send send = sends.apply(traffic);
         long[] next = {0};
         Send numbered = (i, at) -> send.send(next[0]++, at);
         pace(rate, start, start + options.warmup * 1_000_000_000L, numbered);
@@ -589,10 +565,12 @@ final class Scenarios {
             long from = Clock.now();
             pace(rate, from, from + nanos, numbered);
         });
-        awaitDrain(() -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
-                && kind.delivered.sum() >= kind.acked.sum(), 60);
-        System.out.printf("latency warm-up: %.0f s at %d/s (%s), %d sent, %d delivered%n", (Clock.now() - start) / 1e9,
-                rate, jit, kind.sent.sum(), kind.delivered.sum());
+        awaitDrain(() -> kinds.stream().allMatch(kind -> kind.acked.sum() + kind.failed.sum() >= kind.sent.sum()
+                && kind.delivered.sum() >= kind.acked.sum()), 60);
+        System.out.printf("%s warm-up: %.0f s at %d/s (%s), %d sent, %d refused, %d delivered%n", scenario,
+                (Clock.now() - start) / 1e9, rate, jit, kinds.stream().mapToLong(kind -> kind.sent.sum()).sum(),
+                kinds.stream().mapToLong(kind -> kind.failed.sum()).sum(),
+                kinds.stream().mapToLong(kind -> kind.delivered.sum()).sum());
     }
 
     /** A warm-up goes on while the JIT compilers use more than this share of one core. */
