@@ -147,18 +147,19 @@ public interface GatewayConfig {
     /**
      * Past saturation, sends are refused {@code UNAVAILABLE} by class — barrage and low first, high last — from the
      * pipeline delay this node sees (how old users' messages are when their deliveries reach it). Each class is refused
-     * with odds rising from 0 at its delay to 1 at twice it.
+     * with odds rising from 0 at its delay to 1 at the next class's (high: at twice its own), so the ladder does not
+     * overlap: no high-priority send is refused while a low one is let in.
      */
     interface Overload {
         /** Whether sends are ever refused for load. */
         @WithDefault("true")
         boolean enabled();
 
-        /** Pipeline delay from which barrage and low-priority sends are refused (all of them at twice it). */
+        /** Pipeline delay from which barrage and low-priority sends are refused (all of them at {@link #shedMediumAt()}). */
         @WithDefault("300ms")
         Duration shedLowAt();
 
-        /** Pipeline delay from which medium-priority sends are refused (all of them at twice it). */
+        /** Pipeline delay from which medium-priority sends are refused (all of them at {@link #shedHighAt()}). */
         @WithDefault("450ms")
         Duration shedMediumAt();
 

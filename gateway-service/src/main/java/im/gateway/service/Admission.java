@@ -27,23 +27,52 @@ import im.protocol.ProtocolException;
  * (they are behind): then, after a busy window, the delay is that window's plus the time the loop has been stuck.
  *
  * <p>
- * Each class is refused with a probability that rises linearly from 0 at its delay ({@code overload.shed-*-at}) to 1 at
- * twice it (random early refusal, as routers drop packets before their queue is full): the accepted rate settles where
- * the stack keeps up, instead of swinging between all and nothing a pipeline delay later. A refusal is
- * {@code UNAVAILABLE}, which clients retry after a backoff with the same clientMsgId.
+ * The classes are refused on a ladder that does not overlap: barrage and low with odds rising linearly from 0 at
+ * {@code overload.shed-low-at} to 1 at {@code shed-medium-at}, medium from there to 1 at {@code shed-high-at}, high from
+ * there to 1 at twice it (random early refusal, as routers drop packets before their queue is full). So no high-priority
+ * send is refused while a low one is still let in, and the accepted rate settles where the stack keeps up instead of
+ * swinging between all and nothing a pipeline delay later. A refusal is {@code UNAVAILABLE}, which clients retry after a
+ * backoff with the same clientMsgId.
  */
 @Singleton
 public class Admission {
     static final long WINDOW_MILLIS = 100;
     /** A deliveries loop that has neither read nor polled for this long is stuck behind this node's event loops. */
     static final long STUCK_MILLIS = 500;
-    /** The classes by rank, lowest first. */
-    private static final String[] CLASSES = {"barrage", "low-priority", "medium-priority", "high-priority"};
+
+    /** The classes of sends, lowest first: the order in which they are refused. */
+    enum Shed {
+        BARRAGE("barrage", "barrage"),
+        LOW("low", "low-priority"),
+        MEDIUM("medium", "medium-priority"),
+        HIGH("high", "high-priority");
+
+        /** The class's tag on {@code im.gateway.send.shed}. */
+        final String tag;
+        /** How the refusal names what it refuses. */
+        final String words;
+
+        Shed(String tag, String words) {
+            this.tag = tag;
+            this.words = words;
+        }
+
+        static Shed of(Priority priority, MessageType type) {
+            if (type == MessageType.BARRAGE) {
+                return BARRAGE; // whatever its priority
+            }
+            return priority == null ? LOW : switch (priority) {
+                case LOW -> LOW;
+                case MEDIUM -> MEDIUM;
+                case HIGH -> HIGH;
+            };
+        }
+    }
 
     private final GatewayConfig.Overload overload;
     /** Where the refusal's odds come from. */
     private final DoubleSupplier random;
-    private final Counter[] shed = new Counter[4];
+    private final Counter[] shed = new Counter[Shed.values().length];
 
     // the window being summed: written by the deliveries loop's thread only
     private long windowStart;
@@ -63,8 +92,8 @@ public class Admission {
     Admission(GatewayConfig.Overload overload, MeterRegistry metrics, DoubleSupplier random) {
         this.overload = overload;
         this.random = random;
-        for (int i = 0; i < shed.length; i++) {
-            shed[i] = metrics.counter("im.gateway.send.shed", "class", CLASSES[i].split("-")[0]);
+        for (Shed shedClass : Shed.values()) {
+            shed[shedClass.ordinal()] = metrics.counter("im.gateway.send.shed", "class", shedClass.tag);
         }
         Gauge.builder("im.gateway.pipeline.delay", this, a -> a.delay(System.currentTimeMillis()))
                 .description("mean age (ms) of users' messages as their deliveries reach this node; drives admission")
@@ -122,28 +151,32 @@ public class Admission {
         if (delay == 0) {
             return;
         }
-        int rank = type == MessageType.BARRAGE ? 0 : priority == null ? 1 : switch (priority) {
-            case LOW -> 1;
-            case MEDIUM -> 2;
-            case HIGH -> 3;
+        Shed shedClass = Shed.of(priority, type);
+        long from = switch (shedClass) {
+            case BARRAGE, LOW -> overload.shedLowAt().toMillis();
+            case MEDIUM -> overload.shedMediumAt().toMillis();
+            case HIGH -> overload.shedHighAt().toMillis();
         };
-        long at = switch (rank) {
-            case 0, 1 -> overload.shedLowAt().toMillis();
-            case 2 -> overload.shedMediumAt().toMillis();
-            default -> overload.shedHighAt().toMillis();
+        long to = switch (shedClass) {
+            case BARRAGE, LOW -> overload.shedMediumAt().toMillis();
+            case MEDIUM -> overload.shedHighAt().toMillis();
+            case HIGH -> 2 * overload.shedHighAt().toMillis();
         };
-        if (refuses(delay, at, random.getAsDouble())) {
-            shed[rank].increment();
-            throw new ProtocolException(ErrorCode.UNAVAILABLE, "the server is overloaded and refuses "
-                    + CLASSES[rank] + " messages for now; retry later with the same clientMsgId");
+        if (refuses(delay, from, to, random.getAsDouble())) {
+            shed[shedClass.ordinal()].increment();
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "the server is overloaded and refuses " + shedClass.words
+                    + " messages for now; retry later with the same clientMsgId");
         }
     }
 
-    /** Whether a send is refused at pipeline delay {@code delay}: odds rise linearly from 0 at {@code at} to 1 at 2 × it. */
-    static boolean refuses(long delay, long at, double random) {
-        if (delay <= at) {
+    /**
+     * Whether a send is refused at pipeline delay {@code delay}: odds rise linearly from 0 at {@code from} to 1 at
+     * {@code to} (certain past {@code from} when {@code to} is not above it: settings out of order).
+     */
+    static boolean refuses(long delay, long from, long to, double random) {
+        if (delay <= from) {
             return false;
         }
-        return delay >= 2 * at || random < (double) (delay - at) / at;
+        return delay >= to || random < (double) (delay - from) / (to - from);
     }
 }

@@ -67,12 +67,13 @@ class AdmissionTest {
     }
 
     @Test
-    void refusalOdds_riseLinearlyFromTheClassDelay_toCertaintyAtTwiceIt() {
-        assertThat(Admission.refuses(300, 300, 0.0)).isFalse();
-        assertThat(Admission.refuses(450, 300, 0.49)).isTrue();
-        assertThat(Admission.refuses(450, 300, 0.51)).isFalse();
-        assertThat(Admission.refuses(600, 300, 0.999)).isTrue();
-        assertThat(Admission.refuses(10_000, 300, 0.999)).isTrue();
+    void refusalOdds_riseLinearlyFromTheClassDelay_toCertaintyAtTheNextClasss() {
+        assertThat(Admission.refuses(300, 300, 450, 0.0)).isFalse();
+        assertThat(Admission.refuses(375, 300, 450, 0.49)).isTrue();
+        assertThat(Admission.refuses(375, 300, 450, 0.51)).isFalse();
+        assertThat(Admission.refuses(450, 300, 450, 0.999)).isTrue();
+        assertThat(Admission.refuses(10_000, 300, 450, 0.999)).isTrue();
+        assertThat(Admission.refuses(301, 300, 300, 0.999)).as("settings out of order: certain past its delay").isTrue();
     }
 
     @Test
@@ -109,28 +110,34 @@ class AdmissionTest {
     }
 
     @Test
-    void pastSaturation_barrageAndLowGoFirst_thenMedium_highLast() {
-        long at = window(T0, 700, 50);
-        draw = 0.999; // only what is refused for certain
+    void pastSaturation_barrageAndLowGoFirst_thenMedium_highLast_onALadderThatDoesNotOverlap() {
+        long at = window(T0, 400, 50);
+        draw = 0.5; // 400 ms: low refused at odds 100/150, medium and high never
         assertThat(outcome(Priority.LOW, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(outcome(null, MessageType.TEXT, at)).as("no priority is low").isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(outcome(Priority.HIGH, MessageType.BARRAGE, at)).as("barrage is the lowest class whatever its priority")
                 .isEqualTo(ErrorCode.UNAVAILABLE);
+        draw = 0.0;
         assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, at)).isNull();
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isNull();
 
-        draw = 0.5; // 700 ms: medium refused at odds 250/450, high at 100/600
+        at = window(at, 700, 50);
+        draw = 0.999; // 700 ms: low and medium refused for certain, high at odds 100/600
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
+        draw = 0.2;
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isNull();
         assertThat(outcome(Priority.HIGH, MessageType.COMMAND, at)).isNull();
+        draw = 0.1;
+        assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
 
-        at = window(at, 1_300, 50);
+        at = window(at, 1_200, 50);
         draw = 0.999;
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
-        assertThat(metrics.counter("im.gateway.send.shed", "class", "low").count()).isEqualTo(2);
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "low").count()).isEqualTo(3);
         assertThat(metrics.counter("im.gateway.send.shed", "class", "barrage").count()).isEqualTo(1);
         assertThat(metrics.counter("im.gateway.send.shed", "class", "medium").count()).isEqualTo(1);
-        assertThat(metrics.counter("im.gateway.send.shed", "class", "high").count()).isEqualTo(1);
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "high").count()).isEqualTo(2);
     }
 
     @Test
