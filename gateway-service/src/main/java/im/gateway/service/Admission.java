@@ -25,6 +25,10 @@ import im.protocol.ProtocolException;
  * it faster); a poll that finds nothing closes the window, so a node whose deliveries stop because nobody sends sees the
  * delay fall to none. A deliveries loop that stops polling is waiting for this node's event loops to write what it read
  * (they are behind): then, after a busy window, the delay is that window's plus the time the loop has been stuck.
+ * The measured delay is the one met by messages sent a pipeline delay ago; admission judges by the delay a send admitted
+ * now is expected to meet: the measured one moved along its trend (smoothed over windows) for as long again, kept
+ * between half and three times it. So a growing backlog is shed before it shows in full, and a draining one lets sends
+ * in again sooner.
  *
  * <p>
  * The classes are refused on a ladder that does not overlap: barrage and low with odds rising linearly from 0 at
@@ -81,6 +85,14 @@ public class Admission {
 
     /** The last full window's mean delay in ms (0: none or too few samples). */
     private volatile long delay;
+    /**
+     * The delay a send admitted now is expected to meet, in ms: the last window's, moved along its trend for one pipeline
+     * delay (0 with the delay).
+     */
+    private volatile long expected;
+    /** How fast the delay grows, ms per ms, smoothed over windows (deliveries loop only). */
+    private double trend;
+    private long lastClose;
     /** When the deliveries loop last read or polled. */
     private volatile long active;
 
@@ -108,7 +120,7 @@ public class Admission {
         active = now;
         if (now - windowStart >= WINDOW_MILLIS) {
             if (windowStart != 0) {
-                delay = windowCount >= overload.minSamples() ? windowSum / windowCount : 0;
+                close(windowCount >= overload.minSamples() ? windowSum / windowCount : 0, now);
             }
             windowStart = now;
             windowSum = 0;
@@ -116,6 +128,23 @@ public class Admission {
         }
         windowSum += sumMillis;
         windowCount += count;
+    }
+
+    /**
+     * Ends a window with mean delay {@code mean}: the delay that messages sent one pipeline delay ago met. Those sent
+     * now will meet it moved along its trend for as long again (it grows while the stack falls behind), kept between
+     * half and three times the measured delay so one noisy window cannot swing it far.
+     */
+    private void close(long mean, long now) {
+        long previous = delay;
+        if (mean > 0 && previous > 0 && lastClose > 0 && now > lastClose) {
+            trend = (trend + (double) (mean - previous) / (now - lastClose)) / 2;
+        } else {
+            trend = 0;
+        }
+        lastClose = now;
+        delay = mean;
+        expected = mean == 0 ? 0 : Math.max(mean / 2, Math.min(3 * mean, mean + Math.round(trend * mean)));
     }
 
     /** A poll of the deliveries loop found nothing at {@code now}: it has read all there was. */
@@ -129,6 +158,15 @@ public class Admission {
      * loop is a pause, not a backlog of deliveries).
      */
     public long delay(long now) {
+        return stuck(delay, now);
+    }
+
+    /** The delay a send admitted at {@code now} is expected to meet (see {@link #close}), plus the time stuck. */
+    long expected(long now) {
+        return stuck(expected, now);
+    }
+
+    private long stuck(long delay, long now) {
         long stuck = active == 0 ? 0 : now - active;
         return stuck >= STUCK_MILLIS && delay > 0 ? delay + stuck : delay;
     }
@@ -147,7 +185,7 @@ public class Admission {
         if (!overload.enabled()) {
             return;
         }
-        long delay = delay(now);
+        long delay = expected(now);
         if (delay == 0) {
             return;
         }

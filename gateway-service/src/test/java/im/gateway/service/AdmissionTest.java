@@ -57,6 +57,12 @@ class AdmissionTest {
         return at + Admission.WINDOW_MILLIS;
     }
 
+    /** A window of {@code age} ms after a quiet one: a level the delay is at, with no trend. */
+    private long level(long at, long age) {
+        admission.idle(at);
+        return window(at + Admission.WINDOW_MILLIS, age, 50);
+    }
+
     private ErrorCode outcome(Priority priority, MessageType type, long now) {
         try {
             admission.admit(priority, type, now);
@@ -121,7 +127,7 @@ class AdmissionTest {
         assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, at)).isNull();
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isNull();
 
-        at = window(at, 700, 50);
+        at = level(at, 700);
         draw = 0.999; // 700 ms: low and medium refused for certain, high at odds 100/600
         assertThat(outcome(Priority.LOW, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
@@ -131,13 +137,34 @@ class AdmissionTest {
         draw = 0.1;
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
 
-        at = window(at, 1_200, 50);
+        at = level(at, 1_200);
         draw = 0.999;
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).isEqualTo(ErrorCode.UNAVAILABLE);
         assertThat(metrics.counter("im.gateway.send.shed", "class", "low").count()).isEqualTo(3);
         assertThat(metrics.counter("im.gateway.send.shed", "class", "barrage").count()).isEqualTo(1);
         assertThat(metrics.counter("im.gateway.send.shed", "class", "medium").count()).isEqualTo(1);
         assertThat(metrics.counter("im.gateway.send.shed", "class", "high").count()).isEqualTo(2);
+    }
+
+    @Test
+    void aGrowingDelay_isMetLaterThanMeasured_soSendsAreRefusedSooner_andAFallingOneLater() {
+        long at = window(T0, 400, 50);
+        assertThat(admission.expected(at)).as("no trend yet").isEqualTo(400);
+        at = window(at, 500, 50); // +100 ms per 100 ms window: trend (0 + 1) / 2
+        assertThat(admission.delay(at)).isEqualTo(500);
+        assertThat(admission.expected(at)).isEqualTo(750);
+        at = window(at, 600, 50); // trend (0.5 + 1) / 2, moved at most to three times the delay
+        assertThat(admission.expected(at)).isEqualTo(1_050);
+        draw = 0.5;
+        assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).as("600 ms measured, 1,050 expected").isEqualTo(
+                ErrorCode.UNAVAILABLE);
+
+        at = window(at, 300, 50); // falling fast: trend (0.75 - 3) / 2, but never under half the delay
+        assertThat(admission.expected(at)).isEqualTo(150);
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, at)).isNull();
+        // a quiet window ends the trend
+        admission.idle(at + Admission.WINDOW_MILLIS);
+        assertThat(admission.expected(at + Admission.WINDOW_MILLIS)).isZero();
     }
 
     @Test
@@ -149,7 +176,7 @@ class AdmissionTest {
                 assertThatCode(() -> admission.admit(priority, type, T0 + 100)).doesNotThrowAnyException();
             }
         }
-        at = window(at, 5_000, 500);
+        at = level(at, 5_000);
         enabled = false;
         assertThat(outcome(Priority.LOW, MessageType.BARRAGE, at)).isNull();
     }
