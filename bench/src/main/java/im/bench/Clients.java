@@ -119,6 +119,11 @@ final class Clients implements AutoCloseable {
     }
 
     /** Closes the sessions, a batch at a time, and waits a little for the closes to go out. */
+    /** Runs {@code task} on one of the clients' event loops after {@code delayMillis} (a client's backoff). */
+    void later(long delayMillis, Runnable task) {
+        vertx.setTimer(Math.max(1, delayMillis), id -> task.run());
+    }
+
     void closeAll(List<Conn> conns) {
         for (Conn conn : conns) {
             conn.closed = true;

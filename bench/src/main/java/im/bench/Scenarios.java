@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -48,13 +49,17 @@ final class Scenarios {
 
     // ------------------------------------------------------------------ peer throughput
 
+    /** How long a peer sender waits after a failed ack before its next send, at most (the SDK's first retry step). */
+    static final long FAILED_ACK_BACKOFF_MILLIS = 500;
+
     Section peerThroughput() throws Exception {
         int pairs = options.pairs;
         int window = options.window;
         Section section = new Section("peer", "Peer throughput (reliable text, closed loop)",
                 pairs + " sender/receiver pairs on one gateway, each sender keeps " + window + " sends in flight (next "
                         + (options.paceByDelivery
-                                ? "send on each delivery to its receiver, or on a failed ack"
+                                ? "send on each delivery to its receiver, or " + FAILED_ACK_BACKOFF_MILLIS / 2 + "–"
+                                        + FAILED_ACK_BACKOFF_MILLIS + " ms after a failed ack, as the SDK backs off"
                                 : "send on each ack: admits what the gateway writes to Kafka, ahead of routing and history")
                         + "), " + options.textSize + "-char texts, priority low; "
                         + options.warmup + " s warm-up, then " + options.duration + " s measured. Stored/s: rows added "
@@ -70,9 +75,18 @@ final class Scenarios {
             AtomicLong seq = new AtomicLong();
             long[] stop = {Long.MAX_VALUE};
             traffic.hook = (conn, letter, success) -> {
-                // paced by delivery, a failed ack frees its slot: that message will never be delivered
-                if ((!options.paceByDelivery || !success) && Clock.now() < stop[0]) {
+                if (!options.paceByDelivery && Clock.now() < stop[0]) {
                     send(traffic, conn, receivers.get(conn.index), seq.incrementAndGet());
+                } else if (!success && Clock.now() < stop[0]) {
+                    // paced by delivery, a failed ack frees its slot (that message will never be delivered) after a
+                    // backoff with equal jitter, as the SDK retries a refusal: not a burst of sends refused in a row
+                    long backoff = FAILED_ACK_BACKOFF_MILLIS / 2
+                            + ThreadLocalRandom.current().nextLong(FAILED_ACK_BACKOFF_MILLIS / 2 + 1);
+                    clients.later(backoff, () -> {
+                        if (Clock.now() < stop[0]) {
+                            send(traffic, conn, receivers.get(conn.index), seq.incrementAndGet());
+                        }
+                    });
                 }
             };
             if (options.paceByDelivery) {
