@@ -158,15 +158,15 @@ public class Admission {
      * loop is a pause, not a backlog of deliveries).
      */
     public long delay(long now) {
-        return stuck(delay, now);
+        return plusStuck(delay, now);
     }
 
     /** The delay a send admitted at {@code now} is expected to meet (see {@link #close}), plus the time stuck. */
     long expected(long now) {
-        return stuck(expected, now);
+        return plusStuck(expected, now);
     }
 
-    private long stuck(long delay, long now) {
+    private long plusStuck(long delay, long now) {
         long stuck = active == 0 ? 0 : now - active;
         return stuck >= STUCK_MILLIS && delay > 0 ? delay + stuck : delay;
     }
