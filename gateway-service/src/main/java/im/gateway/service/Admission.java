@@ -26,9 +26,9 @@ import im.protocol.ProtocolException;
  * delay fall to none. A deliveries loop that stops polling is waiting for this node's event loops to write what it read
  * (they are behind): then, after a busy window, the delay is that window's plus the time the loop has been stuck.
  * The measured delay is the one met by messages sent a pipeline delay ago; admission judges by the delay a send admitted
- * now is expected to meet: the measured one moved along its trend (smoothed over windows) for as long again, kept
- * between half and three times it. So a growing backlog is shed before it shows in full, and a draining one lets sends
- * in again sooner.
+ * now is expected to meet: the measured one moved along its trend (smoothed over windows, a growth counted once it has
+ * lasted two windows) for as long again, kept between half and three times it. So a growing backlog is shed before it
+ * shows in full, and a draining one lets sends in again sooner.
  *
  * <p>
  * The classes are refused on a ladder that does not overlap: barrage and low with odds rising linearly from 0 at
@@ -43,6 +43,8 @@ public class Admission {
     static final long WINDOW_MILLIS = 100;
     /** A deliveries loop that has neither read nor polled for this long is stuck behind this node's event loops. */
     static final long STUCK_MILLIS = 500;
+    /** How many windows in a row the delay must rise before its growth counts. */
+    static final int RISING_WINDOWS = 2;
 
     /** The classes of sends, lowest first: the order in which they are refused. */
     enum Shed {
@@ -92,6 +94,8 @@ public class Admission {
     private volatile long expected;
     /** How fast the delay grows, ms per ms, smoothed over windows (deliveries loop only). */
     private double trend;
+    /** Windows in a row whose delay was above the one before (deliveries loop only). */
+    private int rising;
     private long lastClose;
     /** When the deliveries loop last read or polled. */
     private volatile long active;
@@ -133,18 +137,22 @@ public class Admission {
     /**
      * Ends a window with mean delay {@code mean}: the delay that messages sent one pipeline delay ago met. Those sent
      * now will meet it moved along its trend for as long again (it grows while the stack falls behind), kept between
-     * half and three times the measured delay so one noisy window cannot swing it far.
+     * half and three times the measured delay. A growth counts only once the delay has risen {@value #RISING_WINDOWS}
+     * windows in a row: one late window (a GC pause, one slow batch) at a load the stack keeps up with is not a backlog.
      */
     private void close(long mean, long now) {
         long previous = delay;
         if (mean > 0 && previous > 0 && lastClose > 0 && now > lastClose) {
             trend = (trend + (double) (mean - previous) / (now - lastClose)) / 2;
+            rising = mean > previous ? rising + 1 : 0;
         } else {
             trend = 0;
+            rising = 0;
         }
         lastClose = now;
         delay = mean;
-        expected = mean == 0 ? 0 : Math.max(mean / 2, Math.min(3 * mean, mean + Math.round(trend * mean)));
+        double counted = trend > 0 && rising < RISING_WINDOWS ? 0 : trend;
+        expected = mean == 0 ? 0 : Math.max(mean / 2, Math.min(3 * mean, mean + Math.round(counted * mean)));
     }
 
     /** A poll of the deliveries loop found nothing at {@code now}: it has read all there was. */

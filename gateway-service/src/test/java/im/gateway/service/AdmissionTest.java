@@ -150,10 +150,10 @@ class AdmissionTest {
     void aGrowingDelay_isMetLaterThanMeasured_soSendsAreRefusedSooner_andAFallingOneLater() {
         long at = window(T0, 400, 50);
         assertThat(admission.expected(at)).as("no trend yet").isEqualTo(400);
-        at = window(at, 500, 50); // +100 ms per 100 ms window: trend (0 + 1) / 2
+        at = window(at, 500, 50); // +100 ms per 100 ms window: trend (0 + 1) / 2, not counted after one rise
         assertThat(admission.delay(at)).isEqualTo(500);
-        assertThat(admission.expected(at)).isEqualTo(750);
-        at = window(at, 600, 50); // trend (0.5 + 1) / 2, moved at most to three times the delay
+        assertThat(admission.expected(at)).isEqualTo(500);
+        at = window(at, 600, 50); // risen twice in a row: trend (0.5 + 1) / 2 counts, at most three times the delay
         assertThat(admission.expected(at)).isEqualTo(1_050);
         draw = 0.5;
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, at)).as("600 ms measured, 1,050 expected").isEqualTo(
@@ -165,6 +165,20 @@ class AdmissionTest {
         // a quiet window ends the trend
         admission.idle(at + Admission.WINDOW_MILLIS);
         assertThat(admission.expected(at + Admission.WINDOW_MILLIS)).isZero();
+    }
+
+    @Test
+    void oneLateWindow_atALoadTheStackKeepsUpWith_isNotABacklog() {
+        long at = T0;
+        for (int i = 0; i < 5; i++) {
+            at = window(at, 20, 500);
+        }
+        at = window(at, 200, 500); // a GC pause: 20 → 200 ms in one window
+        assertThat(admission.expected(at)).isEqualTo(200);
+        draw = 0.0;
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, at)).isNull();
+        at = window(at, 20, 500); // back at once: falling, trend (0.9 - 1.8) / 2 moves it down
+        assertThat(admission.expected(at)).isEqualTo(11);
     }
 
     @Test
