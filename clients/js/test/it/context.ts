@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import WebSocket from 'ws';
@@ -11,20 +11,29 @@ import { signToken, startStack, waitFor, type Stack } from './stack.js';
 /** The gateway's warning before a token expires, shortened so renewals happen within a test. */
 export const TOKEN_EXPIRY_WARNING_SECONDS = 3;
 
+/** The stack's processes, once started: stopped at the end even when the warm-up failed. */
+let started: Promise<Stack> | null = null;
+/** The stack, started and warmed up: what the tests wait for. */
 let starting: Promise<Stack> | null = null;
 const STACK_ENV = { IM_GATEWAY_TOKEN_EXPIRY_WARNING: `${TOKEN_EXPIRY_WARNING_SECONDS}s` };
 
 /** One stack for every integration and browser test of this process, started on first use. */
 export function stack(): Promise<Stack> {
-  starting ??= process.env.IM_IT_DATA_DIR
-    ? Promise.resolve(existingStack(process.env.IM_IT_DATA_DIR))
-    : startStack(STACK_ENV)
-        .catch((error: Error) => {
+  if (!starting) {
+    started = process.env.IM_IT_DATA_DIR
+      ? Promise.resolve(existingStack(process.env.IM_IT_DATA_DIR))
+      : startStack(STACK_ENV).catch((error: Error) => {
           // a service that could not start on a machine too busy to answer in time: one more try on fresh ports
           console.log(`# stack did not start, trying once more: ${error.message.split('\n')[0]}`);
           return startStack(STACK_ENV);
-        })
-        .then(warmUp);
+        });
+    starting = started.then((s) =>
+      warmUp(s).catch((error: Error) => {
+        printLogTails(s);
+        throw error;
+      }),
+    );
+  }
   return starting;
 }
 
@@ -35,23 +44,35 @@ export function stack(): Promise<Stack> {
  */
 async function warmUp(s: Stack): Promise<Stack> {
   const started = Date.now();
+  // what both clients did, printed if the warm-up fails (whether the message reached the SDK and waited there)
+  const log: string[] = [];
   const create = (userId: string) =>
-    IMClient.create({ serverUrl: s.baseUrl, tokenProvider: (user) => s.token(user), WebSocket: WebSocket as never });
+    IMClient.create({
+      serverUrl: s.baseUrl,
+      tokenProvider: (user) => s.token(user),
+      WebSocket: WebSocket as never,
+      logger: (level, message) => log.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${userId} ${level}: ${message}`),
+    });
   const [senderId, recipientId] = [`warm-a-${Date.now()}`, `warm-b-${Date.now()}`];
   const sender = create(senderId);
   const recipient = create(recipientId);
   let delivered = false;
   recipient.on('receivePeerMessage', () => (delivered = true));
+  const stored = async () =>
+    (await recipient.queryHistoryMessage({ type: 'peer', id: senderId }, { count: 1 })).messages.length === 1;
   try {
     await sender.login(senderId);
     await recipient.login(recipientId);
     await sender.sendMessage({ type: 'peer', id: recipientId }, { type: 'text', text: 'warm-up' });
-    await waitFor('the warm-up message is delivered', () => delivered, 120_000);
-    await waitFor(
-      'the warm-up message is stored',
-      async () => (await recipient.queryHistoryMessage({ type: 'peer', id: senderId }, { count: 1 })).messages.length === 1,
-      120_000,
-    );
+    try {
+      await waitFor('the warm-up message is delivered', () => delivered, 120_000);
+    } catch (error) {
+      const inHistory = await stored().catch((e: Error) => `unknown (${e.message})`);
+      console.log(`# the warm-up message was acked but not delivered; in history: ${inHistory}; the clients' log:`);
+      log.forEach((line) => console.log(`#   ${line}`));
+      throw error;
+    }
+    await waitFor('the warm-up message is stored', stored, 120_000);
   } finally {
     await Promise.all([sender.logout(), recipient.logout()]);
   }
@@ -74,10 +95,29 @@ function existingStack(dataDir: string): Stack {
   };
 }
 
+/**
+ * Stops the stack if it started, whether or not its warm-up passed: a stack left running keeps this process (and the
+ * build) waiting on its pipes for ever.
+ */
 export async function stopStack(): Promise<void> {
-  if (starting) {
-    const s = await starting.catch(() => null);
+  if (started) {
+    const s = await started.catch(() => null);
     await s?.stop();
+  }
+}
+
+/** The last lines of every service's log, for a stack that failed its warm-up (the data directory is under target/). */
+function printLogTails(s: Stack): void {
+  const logs = join(s.dataDir, 'logs');
+  if (!existsSync(logs)) {
+    return;
+  }
+  for (const file of readdirSync(logs).filter((f) => f.endsWith('.log')).sort()) {
+    const lines = readFileSync(join(logs, file), 'utf8').trimEnd().split('\n');
+    console.log(`# --- ${file}, last ${Math.min(40, lines.length)} of ${lines.length} lines`);
+    for (const line of lines.slice(-40)) {
+      console.log(`#   ${line}`);
+    }
   }
 }
 
