@@ -178,8 +178,12 @@ class MediaUrlsTest {
             throw new AssertionError("the withdrawal was not applied within 30 s; loops: " + kafka.loops().stream()
                     .map(loop -> loop.name() + " " + loop.state() + " (" + loop.detail() + ", " + loop.assignments()
                             + " assignments)")
-                    .toList() + "; withdrawnAt " + service.find(media.mediaId()).withdrawnAt, e);
+                    .toList() + "; withdrawnAt " + service.find(media.mediaId()).withdrawnAt + "; withdrawals: "
+                    + given().get("/q/metrics").asString().lines().filter(l -> l.startsWith("im_media_withdrawals"))
+                            .toList(),
+                    e);
         }
+        assertThat(withdrawals("applied")).isPositive();
         Api.download(media.thumbnailDownloadUrl()).then().statusCode(410);
         Api.download(media.largeImageDownloadUrl()).then().statusCode(410);
         getWithToken(expired(media.mediaId(), Variant.ORIGINAL), owner).then().statusCode(410)
@@ -200,6 +204,7 @@ class MediaUrlsTest {
     @Test
     void withdrawal_bySomeoneElseThanTheOwner_changesNothing_andABrokenOneIsDeadLettered() {
         Media media = image(user());
+        double notOwner = withdrawals("not_owner");
         try (TopicProbe dlq = TopicProbe.fromEnd(EmbeddedKafka.shared().bootstrapServers(), Topics.DLQ)) {
             withdraw(media.mediaId(), "mallory");
             TopicProbe.produce(EmbeddedKafka.shared().bootstrapServers(), new ProducerRecord<>(Topics.MEDIA,
@@ -210,6 +215,14 @@ class MediaUrlsTest {
                     .lastHeader(RecordHeaders.ERROR).value(), StandardCharsets.UTF_8)).isEqualTo("INVALID_REQUEST");
         }
         Api.download(media.fileDownloadUrl()).then().statusCode(200);
+        assertThat(withdrawals("not_owner")).isEqualTo(notOwner + 1);
+    }
+
+    /** {@code im_media_withdrawals_total} of one outcome, 0 before the first. */
+    private static double withdrawals(String outcome) {
+        String prefix = "im_media_withdrawals_total{outcome=\"" + outcome + "\"} ";
+        return given().get("/q/metrics").asString().lines().filter(l -> l.startsWith(prefix))
+                .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()))).sum();
     }
 
     private static void withdraw(String mediaId, String by) {

@@ -39,7 +39,9 @@ import im.protocol.MessageContent;
 import im.protocol.MessageType;
 import im.protocol.SendRequest;
 import im.protocol.ServerFrames.Ack;
+import im.protocol.Topics;
 import im.testkit.Tokens;
+import im.testkit.TopicProbe;
 import im.testkit.WsClient;
 
 /**
@@ -66,7 +68,9 @@ class MediaIT {
         assertThat(upload.get("width").asInt()).isEqualTo(1600);
         String mediaId = upload.get("mediaId").asText();
 
-        try (WsClient a = stack.connect(1, alice); WsClient b = stack.connect(2, bob)) {
+        try (WsClient a = stack.connect(1, alice);
+                WsClient b = stack.connect(2, bob);
+                TopicProbe media = TopicProbe.fromEnd(stack.kafka.bootstrapServers(), Topics.MEDIA)) {
             stack.awaitPresence(bob, 1);
             Ack ack = a.request(send(bob, media(MessageType.IMAGE, mediaId, null)));
             assertThat(ack.isSuccess()).as(String.valueOf(ack.error())).isTrue();
@@ -166,7 +170,9 @@ class MediaIT {
         String bob = Stack.user("bob");
         String mediaId = upload(alice, "image", "oops.png", png(64, 48)).get("mediaId").asText();
 
-        try (WsClient a = stack.connect(1, alice); WsClient b = stack.connect(2, bob)) {
+        try (WsClient a = stack.connect(1, alice);
+                WsClient b = stack.connect(2, bob);
+                TopicProbe media = TopicProbe.fromEnd(stack.kafka.bootstrapServers(), Topics.MEDIA)) {
             stack.awaitPresence(bob, 1);
             Ack ack = a.request(send(bob, media(MessageType.IMAGE, mediaId, null)));
             assertThat(ack.isSuccess()).as(String.valueOf(ack.error())).isTrue();
@@ -185,7 +191,10 @@ class MediaIT {
                 throw new AssertionError("the upload of a recalled message still downloads; history has the message as "
                         + storedAs(bob, alice, ack.messageId()) + "; group history: " + stack.groupLag("history")
                         + " group media-withdrawals: " + stack.groupLag("media-withdrawals") + " history ready: "
-                        + stack.readiness("history") + " media ready: " + stack.readiness("media") + "\n"
+                        + stack.readiness("history") + " media ready: " + stack.readiness("media") + "\nim.media since the "
+                        + "send (the withdrawal of " + mediaId + " should be there): " + media.drain().stream()
+                                .map(r -> r.partition() + "@" + r.offset() + " " + r.key() + " " + r.value()).toList()
+                        + "\nmedia's withdrawals: " + stack.metricLines("media", "im_media_withdrawals_total") + "\n"
                         + stack.loopState("media", "withdrawals"), e);
             }
             for (String url : List.of(content.fileDownloadUrl(), content.thumbnailDownloadUrl(),

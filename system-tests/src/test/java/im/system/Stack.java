@@ -290,6 +290,17 @@ final class Stack {
         return out.toString();
     }
 
+    /** The lines of a service's {@code /q/metrics} that name {@code metric}, for failure messages. */
+    String metricLines(String name, String metric) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(service(name).baseUrl() + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().lines()
+                    .filter(line -> !line.startsWith("#") && line.startsWith(metric)).toList().toString();
+        } catch (Exception e) {
+            return "unknown: " + e;
+        }
+    }
+
     /** What a service's readiness check answers (its consumer loops and their state), for failure messages. */
     String readiness(String name) {
         try {

@@ -214,11 +214,19 @@ public class MediaService {
         MediaEntity row = find(mediaId);
         if (row == null || !row.ownerId.equals(by)) {
             LOG.infof("withdrawal of %s by %s not applied (unknown upload or not its owner's)", mediaId, by);
+            meters.counter("im.media.withdrawals", "outcome", row == null ? "unknown" : "not_owner").increment();
             return false;
         }
+        String outcome = "already";
         if (row.withdrawnAt == null) {
-            repository.withdraw(mediaId, by, at);
+            outcome = repository.withdraw(mediaId, by, at) ? "applied" : "unchanged";
+            if ("unchanged".equals(outcome)) {
+                // expected only when another withdrawal marked it between the read and this update
+                LOG.infof("withdrawal of %s by %s changed no row (withdrawn meanwhile?)", mediaId, by);
+            }
         }
+        LOG.debugf("withdrawal of %s by %s: %s", mediaId, by, outcome);
+        meters.counter("im.media.withdrawals", "outcome", outcome).increment();
         for (Variant variant : Variant.values()) {
             store.delete(Keys.of(mediaId, variant));
         }
