@@ -543,6 +543,8 @@ class GatewayWebSocketTest {
             }
             String metrics = RestAssured.get(url + "q/metrics").then().statusCode(200).extract().asString();
             assertThat(gauge(metrics, "im_gateway_pipeline_delay_milliseconds")).isGreaterThanOrEqualTo(1_500);
+            // the expected delay stays within half to three times the measured one
+            assertThat(gauge(metrics, "im_gateway_pipeline_expected_delay_milliseconds")).isGreaterThanOrEqualTo(750);
             assertThat(counter(metrics, "im_gateway_send_shed_total{class=\"low\"")).isGreaterThanOrEqualTo(2);
 
             behind.set(false);

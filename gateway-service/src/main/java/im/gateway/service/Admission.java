@@ -114,6 +114,10 @@ public class Admission {
         Gauge.builder("im.gateway.pipeline.delay", this, a -> a.delay(System.currentTimeMillis()))
                 .description("mean age (ms) of users' messages as their deliveries reach this node; drives admission")
                 .baseUnit("milliseconds").register(metrics);
+        Gauge.builder("im.gateway.pipeline.expected.delay", this, a -> a.expected(System.currentTimeMillis()))
+                .description("delay (ms) a send admitted now is expected to meet: the pipeline delay along its trend, "
+                        + "plus the time the deliveries loop is stuck; what admission compares with the class values")
+                .baseUnit("milliseconds").register(metrics);
     }
 
     /**
