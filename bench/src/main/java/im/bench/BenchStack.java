@@ -180,7 +180,11 @@ final class BenchStack implements AutoCloseable {
                 "own stack: Kafka " + AppInfoParser.getVersion()
                         + " broker (KRaft, one node) in a child JVM (-Xmx1g), PostgreSQL 17 "
                         + "(zonky), gateway + routing + history as packaged jars (" + SERVICE_HEAP
-                        + ", default GC, profile local), one gateway node");
+                        + (extraJvmOptions().isEmpty()
+                                ? ", default GC"
+                                : " " + String.join(" ", extraJvmOptions())
+                                        + " (IM_BENCH_SERVICE_JVM)")
+                        + ", profile local), one gateway node");
         settings.put("services", jars.equals(root) ? "this checkout" : jars + " (IM_BENCH_SERVICES)");
         settings.put("im.gateway.send-rate-per-second", SEND_RATE + " (raised for the bench; default 10)");
         settings.put("im.gateway.outbound-queue-size", "1000 (default)");
@@ -236,13 +240,20 @@ final class BenchStack implements AutoCloseable {
      * to {@code <dir>/<service>.jfr} when the service stops, for the performance pass.
      */
     private static String[] jvm(String service) {
+        List<String> options = new ArrayList<>(List.of(SERVICE_HEAP));
+        options.addAll(extraJvmOptions());
         String jfr = System.getProperty("im.bench.jfr", "");
-        if (jfr.isBlank()) {
-            return new String[]{SERVICE_HEAP};
+        if (!jfr.isBlank()) {
+            options.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+                    + Path.of(jfr).toAbsolutePath().resolve(service + ".jfr"));
         }
-        Path dir = Path.of(jfr).toAbsolutePath();
-        return new String[]{SERVICE_HEAP, "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
-                + dir.resolve(service + ".jfr")};
+        return options.toArray(String[]::new);
+    }
+
+    /** {@code IM_BENCH_SERVICE_JVM}: more JVM options for every service (a GC to compare), separated by spaces. */
+    private static List<String> extraJvmOptions() {
+        String extra = System.getenv().getOrDefault("IM_BENCH_SERVICE_JVM", "").trim();
+        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
     }
 
     String wsHost() {
