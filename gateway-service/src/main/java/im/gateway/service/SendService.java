@@ -29,6 +29,7 @@ import im.gateway.config.GatewayConfig;
 import im.gateway.messaging.MessagePublisher;
 import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
+import im.pipeline.DedupeKey;
 import im.protocol.Action;
 import im.protocol.ApiError;
 import im.protocol.ConversationKey;
@@ -92,7 +93,12 @@ public class SendService {
     @Inject
     Admission admission;
 
-    private Cache<String, CompletableFuture<Ack>> recent;
+    /**
+     * The sends this node remembers, by user, conversation and clientMsgId: while one is written, the future of its ack
+     * (a retry waits for it); once acked, only what a retry's ack repeats ({@link Acked}). Compact keys and values: at
+     * its default size this table is most of a loaded gateway's long-lived heap, which its young collections pay for.
+     */
+    private Cache<DedupeKey, Object> recent;
     private Semaphore retryChecks;
 
     /** Refusals by code: past saturation, refusals come by the thousand a second, so their counters are kept. */
@@ -149,17 +155,19 @@ public class SendService {
     private CompletableFuture<Ack> write(UserPrincipal user, Envelope checked, boolean lookup, String requestId,
             boolean mayRetryElsewhere, CompletableFuture<Void> previous, CompletableFuture<Void> handedOver,
             Executor turns, Context trace) {
-        String dedupeKey = checked.clientMsgId() == null
+        DedupeKey dedupeKey = checked.clientMsgId() == null
                 ? null
-                : user.userId() + '\n' + checked.conversationKey() + '\n' + checked.clientMsgId();
+                : DedupeKey.of(user.userId(), checked.conversationKey(), checked.clientMsgId());
         CompletableFuture<Ack> mine = null;
         if (dedupeKey != null) {
             mine = new CompletableFuture<>();
-            CompletableFuture<Ack> first = recent.asMap().putIfAbsent(dedupeKey, mine);
+            Object first = recent.asMap().putIfAbsent(dedupeKey, mine);
             if (first != null) {
                 handedOver.complete(null);
                 deduplicated.increment();
-                return answer(first, requestId);
+                return answer(first instanceof Acked acked
+                        ? CompletableFuture.completedFuture(acked.ack())
+                        : Acked.inFlight(first), requestId);
             }
         }
         // the look-ups start here, outside any future: whatever they throw becomes their future's failure, or the
@@ -221,6 +229,8 @@ public class SendService {
         outcome.whenComplete((ack, failure) -> {
             if (failure != null || !ack.isSuccess()) {
                 recent.asMap().remove(dedupeKey, remembered);
+            } else {
+                recent.asMap().replace(dedupeKey, remembered, Acked.of(ack));
             }
             remembered.complete(failure != null ? Ack.failed(requestId, ApiError.of(ErrorCode.INTERNAL, null)) : ack);
         });
@@ -401,5 +411,22 @@ public class SendService {
 
     private static Ack withId(Ack ack, String requestId) {
         return new Ack(ack.op(), requestId, ack.status(), ack.messageId(), ack.orderKey(), ack.timestamp(), ack.error());
+    }
+
+    /** What the dedupe memory keeps of an acked send: what a retry's ack repeats, nothing of the request. */
+    private record Acked(String messageId, Long orderKey, Long timestamp) {
+        static Acked of(Ack ack) {
+            return new Acked(ack.messageId(), ack.orderKey(), ack.timestamp());
+        }
+
+        Ack ack() {
+            return Ack.success(null, messageId, orderKey, timestamp);
+        }
+
+        /** A remembered send still being written: the future of its ack. */
+        @SuppressWarnings("unchecked")
+        static CompletableFuture<Ack> inFlight(Object remembered) {
+            return (CompletableFuture<Ack>) remembered;
+        }
     }
 }

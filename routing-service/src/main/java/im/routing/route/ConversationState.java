@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import im.pipeline.DedupeKey;
 import im.protocol.Action;
 import im.protocol.Envelope;
 import im.routing.config.RoutingConfig;
@@ -26,7 +27,8 @@ public final class ConversationState {
 
     private final RoutingConfig config;
     private final Cache<String, Long> lastOrderKey;
-    private final Cache<String, Long> seenClientMsgIds;
+    /** By stream, sender and clientMsgId (compact keys: this table is most of routing's long-lived heap under load). */
+    private final Cache<DedupeKey, Long> seenClientMsgIds;
     private final Cache<String, ConcurrentLinkedDeque<ReceiptRequest>> receiptRequests;
     /** Per conversation, reader and kind: the orderKey up to which senders have been told. */
     private final Cache<String, Long> receiptsReported;
@@ -57,8 +59,8 @@ public final class ConversationState {
         if (envelope.clientMsgId() == null) {
             return false;
         }
-        String dedupeKey = stream + '\n' + envelope.sender().id() + '\n' + envelope.clientMsgId();
-        Long first = seenClientMsgIds.asMap().putIfAbsent(dedupeKey, offset);
+        Long first = seenClientMsgIds.asMap()
+                .putIfAbsent(DedupeKey.of(stream, envelope.sender().id(), envelope.clientMsgId()), offset);
         return first != null && first != offset;
     }
 
