@@ -184,14 +184,31 @@ class GatewayWebSocketTest {
         String alice = uniqueUser("alice");
         try (TopicProbe probe = TopicProbe.fromEnd(kafka(), Topics.MESSAGES_RELIABLE); WsClient ws = connect(alice)) {
             Ack first = ws.request(sendText(ConversationType.PEER, "bob", "once", "same-id"));
+            // after the ack: answered from the node's memory of acked sends
             Ack retry = ws.request(sendText(ConversationType.PEER, "bob", "once", "same-id"));
+            // while the first is written: the retries wait for its ack
+            String writing = ws.send(sendText(ConversationType.PEER, "bob", "twice", "in-flight-id"));
+            String retried = ws.send(sendText(ConversationType.PEER, "bob", "twice", "in-flight-id"));
             Ack other = ws.request(sendText(ConversationType.PEER, "bob", "next", "other-id"));
+            Ack written = ack(ws, writing);
+            Ack retriedWhileWritten = ack(ws, retried);
 
+            assertThat(retry.isSuccess()).isTrue();
             assertThat(retry.messageId()).isEqualTo(first.messageId());
             assertThat(retry.orderKey()).isEqualTo(first.orderKey());
+            assertThat(retry.timestamp()).isEqualTo(first.timestamp());
+            assertThat(retriedWhileWritten.isSuccess()).isTrue();
+            assertThat(retriedWhileWritten.messageId()).isEqualTo(written.messageId());
+            assertThat(retriedWhileWritten.orderKey()).isEqualTo(written.orderKey());
             probe.await(r -> r.value().contains(other.messageId()));
-            assertThat(probe.drain()).filteredOn(r -> r.value().contains(alice)).hasSize(2);
+            assertThat(probe.drain()).filteredOn(r -> r.value().contains(alice)).hasSize(3);
         }
+    }
+
+    private static Ack ack(WsClient ws, String requestId) {
+        return JsonCodec.mapper().convertValue(
+                ws.awaitFrame(f -> "ack".equals(WsClient.text(f, "op")) && requestId.equals(WsClient.text(f, "id"))),
+                Ack.class);
     }
 
     @Test

@@ -21,10 +21,10 @@ public record DedupeKey(long high, long low) {
 
     /** The key of these parts, in this order (each part's length is hashed too: ("ab", "c") is not ("a", "bc")). */
     public static DedupeKey of(String first, String second, String third) {
-        Hasher hasher = HASH.newHasher();
-        for (String part : new String[]{first, second, third}) {
-            hasher.putInt(part.length()).putUnencodedChars(part);
-        }
+        Hasher hasher = HASH.newHasher()
+                .putInt(first.length()).putUnencodedChars(first)
+                .putInt(second.length()).putUnencodedChars(second)
+                .putInt(third.length()).putUnencodedChars(third);
         HashCode code = hasher.hash();
         ByteBuffer bytes = ByteBuffer.wrap(code.asBytes());
         return new DedupeKey(bytes.getLong(), bytes.getLong());

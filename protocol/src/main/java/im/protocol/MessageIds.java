@@ -22,6 +22,25 @@ public final class MessageIds {
         return new UUID(msb, lsb).toString();
     }
 
+    /**
+     * The id as a UUID when it is one in canonical form (36 characters, lower-case hex, hyphens at 8, 13, 18 and 23, as
+     * {@link #next(long)} makes them), otherwise null: such an id is kept as two longs and turned back into the same
+     * string.
+     */
+    public static UUID canonicalUuid(String messageId) {
+        if (messageId == null || messageId.length() != 36) {
+            return null;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = messageId.charAt(i);
+            boolean hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+            if (hyphen ? c != '-' : !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return null;
+            }
+        }
+        return UUID.fromString(messageId);
+    }
+
     /** The creation time encoded in an id made by {@link #next(long)}. */
     public static long timestampOf(String messageId) {
         return UUID.fromString(messageId).getMostSignificantBits() >>> 16;

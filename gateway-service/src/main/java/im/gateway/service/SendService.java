@@ -1,6 +1,7 @@
 package im.gateway.service;
 
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,9 +16,6 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.context.Context;
@@ -30,6 +28,7 @@ import im.gateway.messaging.MessagePublisher;
 import im.gateway.session.Session;
 import im.gateway.session.SessionRegistry;
 import im.pipeline.DedupeKey;
+import im.pipeline.SendMemory;
 import im.protocol.Action;
 import im.protocol.ApiError;
 import im.protocol.ConversationKey;
@@ -94,11 +93,16 @@ public class SendService {
     Admission admission;
 
     /**
-     * The sends this node remembers, by user, conversation and clientMsgId: while one is written, the future of its ack
-     * (a retry waits for it); once acked, only what a retry's ack repeats ({@link Acked}). Compact keys and values: at
-     * its default size this table is most of a loaded gateway's long-lived heap, which its young collections pay for.
+     * The sends with a clientMsgId this node is writing, by user, conversation and clientMsgId: the future of the ack (a
+     * retry waits for it). Entries live for the write only.
      */
-    private Cache<DedupeKey, Object> recent;
+    private final Map<DedupeKey, CompletableFuture<Ack>> writing = new ConcurrentHashMap<>();
+    /**
+     * The sends this node has acked, by the same key: what a retry's ack repeats (messageId as two longs, orderKey,
+     * timestamp), in primitive arrays: at its default size this memory would otherwise be most of a loaded gateway's
+     * long-lived heap, which its young collections paid for (docs/benchmarks.md).
+     */
+    private SendMemory acked;
     private Semaphore retryChecks;
 
     /** Refusals by code: past saturation, refusals come by the thousand a second, so their counters are kept. */
@@ -110,7 +114,7 @@ public class SendService {
 
     @PostConstruct
     void init() {
-        recent = Caffeine.newBuilder().expireAfterWrite(config.dedupeWindow()).maximumSize(config.dedupeMemory()).build();
+        acked = new SendMemory(config.dedupeMemory(), 4, config.dedupeWindow().toMillis());
         retryChecks = new Semaphore(config.retryChecksInFlight());
         deduplicated = metrics.counter("im.gateway.send.deduplicated");
         unavailable = metrics.counter("im.gateway.send.unavailable");
@@ -161,13 +165,17 @@ public class SendService {
         CompletableFuture<Ack> mine = null;
         if (dedupeKey != null) {
             mine = new CompletableFuture<>();
-            Object first = recent.asMap().putIfAbsent(dedupeKey, mine);
-            if (first != null) {
+            CompletableFuture<Ack> first = writing.putIfAbsent(dedupeKey, mine);
+            // an acked send is remembered before its write's entry goes: a retry that finds no write finds the ack
+            Ack before = first == null ? rememberedAck(dedupeKey) : null;
+            if (before != null) {
+                writing.remove(dedupeKey, mine);
+                mine.complete(before); // a retry that found this entry meanwhile waits for it
+            }
+            if (first != null || before != null) {
                 handedOver.complete(null);
                 deduplicated.increment();
-                return answer(first instanceof Acked acked
-                        ? CompletableFuture.completedFuture(acked.ack())
-                        : Acked.inFlight(first), requestId);
+                return answer(first != null ? first : mine, requestId);
             }
         }
         // the look-ups start here, outside any future: whatever they throw becomes their future's failure, or the
@@ -227,11 +235,10 @@ public class SendService {
         // the first write instead of writing again; only a write that failed is forgotten, so it can be retried
         CompletableFuture<Ack> remembered = mine;
         outcome.whenComplete((ack, failure) -> {
-            if (failure != null || !ack.isSuccess()) {
-                recent.asMap().remove(dedupeKey, remembered);
-            } else {
-                recent.asMap().replace(dedupeKey, remembered, Acked.of(ack));
+            if (failure == null && ack.isSuccess()) {
+                remember(dedupeKey, ack);
             }
+            writing.remove(dedupeKey, remembered);
             remembered.complete(failure != null ? Ack.failed(requestId, ApiError.of(ErrorCode.INTERNAL, null)) : ack);
         });
         return answer(mine, requestId, handedOver);
@@ -413,20 +420,25 @@ public class SendService {
         return new Ack(ack.op(), requestId, ack.status(), ack.messageId(), ack.orderKey(), ack.timestamp(), ack.error());
     }
 
-    /** What the dedupe memory keeps of an acked send: what a retry's ack repeats, nothing of the request. */
-    private record Acked(String messageId, Long orderKey, Long timestamp) {
-        static Acked of(Ack ack) {
-            return new Acked(ack.messageId(), ack.orderKey(), ack.timestamp());
+    /**
+     * Remembers what a retry of this acked send is answered with. An ack whose messageId is not a UUID in canonical form
+     * (one history stored from a backend's record, say) is not remembered here: routing and history still drop a retry.
+     */
+    private void remember(DedupeKey key, Ack ack) {
+        UUID messageId = MessageIds.canonicalUuid(ack.messageId());
+        if (messageId != null) {
+            acked.putIfAbsent(key, messageId.getMostSignificantBits(), messageId.getLeastSignificantBits(),
+                    ack.orderKey() == null ? SendMemory.NONE : ack.orderKey(),
+                    ack.timestamp() == null ? SendMemory.NONE : ack.timestamp());
         }
+    }
 
-        Ack ack() {
-            return Ack.success(null, messageId, orderKey, timestamp);
-        }
-
-        /** A remembered send still being written: the future of its ack. */
-        @SuppressWarnings("unchecked")
-        static CompletableFuture<Ack> inFlight(Object remembered) {
-            return (CompletableFuture<Ack>) remembered;
-        }
+    /** The ack this node gave the first send of this key, or null. */
+    private Ack rememberedAck(DedupeKey key) {
+        long[] values = acked.get(key);
+        return values == null
+                ? null
+                : Ack.success(null, new UUID(values[0], values[1]).toString(),
+                        values[2] == SendMemory.NONE ? null : values[2], values[3] == SendMemory.NONE ? null : values[3]);
     }
 }

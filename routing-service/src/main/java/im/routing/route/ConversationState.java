@@ -9,6 +9,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import im.pipeline.DedupeKey;
+import im.pipeline.SendMemory;
 import im.protocol.Action;
 import im.protocol.Envelope;
 import im.routing.config.RoutingConfig;
@@ -27,8 +28,11 @@ public final class ConversationState {
 
     private final RoutingConfig config;
     private final Cache<String, Long> lastOrderKey;
-    /** By stream, sender and clientMsgId (compact keys: this table is most of routing's long-lived heap under load). */
-    private final Cache<DedupeKey, Long> seenClientMsgIds;
+    /**
+     * The offset of each (stream, sender, clientMsgId)'s first record, in primitive arrays: kept in objects, this table
+     * was most of routing's long-lived heap under load, which its young collections paid for.
+     */
+    private final SendMemory seenClientMsgIds;
     private final Cache<String, ConcurrentLinkedDeque<ReceiptRequest>> receiptRequests;
     /** Per conversation, reader and kind: the orderKey up to which senders have been told. */
     private final Cache<String, Long> receiptsReported;
@@ -36,8 +40,7 @@ public final class ConversationState {
     public ConversationState(RoutingConfig config) {
         this.config = config;
         lastOrderKey = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations()).build();
-        seenClientMsgIds = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
-                .expireAfterWrite(config.dedupeWindow()).build();
+        seenClientMsgIds = new SendMemory(config.maxTrackedConversations(), 1, config.dedupeWindow().toMillis());
         receiptRequests = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations() / 10)
                 .expireAfterAccess(Duration.ofDays(1)).build();
         receiptsReported = Caffeine.newBuilder().maximumSize(config.maxTrackedConversations())
@@ -59,9 +62,9 @@ public final class ConversationState {
         if (envelope.clientMsgId() == null) {
             return false;
         }
-        Long first = seenClientMsgIds.asMap()
-                .putIfAbsent(DedupeKey.of(stream, envelope.sender().id(), envelope.clientMsgId()), offset);
-        return first != null && first != offset;
+        long[] first = seenClientMsgIds.putIfAbsent(DedupeKey.of(stream, envelope.sender().id(), envelope.clientMsgId()),
+                offset);
+        return first != null && first[0] != offset;
     }
 
     /** The sender of the message at {@code orderKey} asked for receipts (bounded: the oldest requests give way). */
