@@ -135,11 +135,16 @@ final class Scenarios {
             section.row("acked/s", Section.rate(ackedRate), Section.verdict(ackedRate >= 10_000, "target ≥ 10,000"));
             section.row("delivered/s", Section.rate(deliveredRate),
                     Section.verdict(deliveredRate >= 10_000, "target ≥ 10,000"));
+            // how far history is behind the acks at the window's start and end: the target wants that not growing
+            long behind0 = base < 0 ? -1 : acked0 - (stored0 - base);
+            long behind1 = base < 0 ? -1 : acked1 - (stored1 - base);
             section.row("stored/s (history)", storedRate < 0 ? "n/a" : Section.rate(storedRate),
                     backlog < 0
                             ? "database not reachable"
-                            : "history still " + Section.count(backlog)
-                                    + " behind when the run ended");
+                            : Section.verdict(storedRate >= 10_000 && behind1 <= behind0,
+                                    "target ≥ 10,000, history's lag not growing") + "; behind the acks by "
+                                    + Section.count(behind0) + " at the window's start, " + Section.count(behind1)
+                                    + " at its end, " + Section.count(backlog) + " when the run ended");
             section.row("failed acks", Section.count(kind.failed.sum()), kind.errorSummary());
             section.row("acked, not delivered by the end of the drain",
                     Section.count(Math.max(0, kind.acked.sum() - kind.delivered.sum())),
