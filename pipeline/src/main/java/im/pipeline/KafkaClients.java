@@ -32,6 +32,8 @@ public class KafkaClients {
     public static final String RELIABLE = "reliable";
     /** How long a producer waits to fill a batch unless {@code kafka.linger.ms} says otherwise. */
     public static final int DEFAULT_LINGER_MS = 2;
+    /** A record handed over after this long without one, to a producer with nothing in flight, is sent at once. */
+    static final Duration IDLE_AFTER = Duration.ofMillis(5);
     /** How long a stopping service waits for its loops (their batches in progress, final commits, leaving the group). */
     static final Duration LOOPS_STOP_WITHIN = Duration.ofMillis(3_500);
     /** How long each producer may take to send what it still buffers when the service stops. */
@@ -49,6 +51,14 @@ public class KafkaClients {
 
     @ConfigProperty(name = "quarkus.application.name")
     String application;
+
+    /**
+     * Whether a record handed to an idle producer (nothing in flight, none handed over for {@link #IDLE_AFTER}) is sent at
+     * once rather than after {@code linger.ms} ({@link KafkaSender}): one message at a time skips the linger at every
+     * hop; under load the linger batches as before.
+     */
+    @ConfigProperty(name = "im.kafka.send-when-idle", defaultValue = "true")
+    boolean sendWhenIdle;
 
     private final Map<String, KafkaSender> producers = new ConcurrentHashMap<>();
     private final List<KafkaClientMetrics> producerMetrics = new CopyOnWriteArrayList<>();
@@ -89,7 +99,8 @@ public class KafkaClients {
             KafkaClientMetrics binder = new KafkaClientMetrics(producer);
             binder.bindTo(metrics);
             producerMetrics.add(binder);
-            return new KafkaSender(producer, tracing);
+            return new KafkaSender(producer, tracing, sendWhenIdle ? application + "-" + n + "-idle-flush" : null,
+                    IDLE_AFTER);
         });
     }
 
@@ -136,6 +147,7 @@ public class KafkaClients {
             } catch (RuntimeException e) {
                 // closing anyway
             }
+            sender.close();
         }
         producerMetrics.forEach(KafkaClientMetrics::close);
     }
