@@ -18,11 +18,14 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.config.HttpClientConfig;
 import io.restassured.response.Response;
 
 import im.media.config.MediaConfig;
 import im.media.service.MediaService;
 import im.media.service.UrlSigner;
+import im.media.storage.BlobStore;
 import im.media.storage.Keys;
 import im.media.storage.Keys.Variant;
 import im.pipeline.KafkaClients;
@@ -58,6 +61,9 @@ class MediaUrlsTest {
 
     @Inject
     MediaService service;
+
+    @Inject
+    BlobStore store;
 
     private static String user() {
         return "u-" + UUID.randomUUID().toString().substring(0, 8);
@@ -205,6 +211,25 @@ class MediaUrlsTest {
                         .as(variant.wireName()).isFalse();
             }
         });
+    }
+
+    @Test
+    void download_ofAFileGoneFromTheStore_isACompleteRefusal_notTheFilesHead() {
+        Media media = image(user());
+        store.delete(Keys.of(media.mediaId(), Variant.ORIGINAL)); // as a withdrawal does after marking the row
+
+        // before the fix the 503 went out with the file's Content-Length and head, and the client waited for the file's
+        // bytes until its own timeout (none by default): a read timeout here turns such a wait into a failure
+        Response refused = given()
+                .config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
+                        .setParam("http.socket.timeout", 10_000)))
+                .urlEncodingEnabled(false).get(Api.local(media.fileDownloadUrl()));
+
+        refused.then().statusCode(503).body("error.code", Matchers.equalTo("UNAVAILABLE"));
+        assertThat(refused.header("Content-Length")).isEqualTo(String.valueOf(refused.asByteArray().length));
+        assertThat(refused.header("ETag")).isNull();
+        assertThat(refused.header("Content-Disposition")).isNull();
+        Api.download(media.thumbnailDownloadUrl()).then().statusCode(200); // its other files are still there
     }
 
     @Test

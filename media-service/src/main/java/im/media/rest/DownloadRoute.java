@@ -196,11 +196,20 @@ public class DownloadRoute {
             return;
         }
         store.send(vertx, response, Keys.of(row.mediaId, variant), offset, length).onFailure(failure -> {
-            if (!response.headWritten()) {
-                Responses.refuse(ctx, new ProtocolException(ErrorCode.UNAVAILABLE, "the file cannot be read now"));
-            } else {
+            if (response.headWritten()) {
+                // Vert.x marks the head written before it opens the file: nothing went out, and closing is all that is left
                 response.reset();
+                return;
             }
+            // the file's head prepared above never went out: dropped, or the refusal would claim the file's length and a
+            // keep-alive client would wait for bytes that never come
+            response.headers().clear();
+            // a file gone from the store is mostly an upload withdrawn since its row was read (the row is marked before the
+            // files are deleted): answered as a download arriving after the withdrawal is
+            vertx.executeBlocking(() -> service.find(row.mediaId), false).onComplete(found -> Responses.refuse(ctx,
+                    found.succeeded() && found.result() != null && found.result().withdrawnAt != null
+                            ? gone()
+                            : new ProtocolException(ErrorCode.UNAVAILABLE, "the file cannot be read now")));
         });
     }
 

@@ -58,6 +58,8 @@ final class Responses {
             response.reset();
             return;
         }
+        // the body is the error: a Content-Length set for something else would make the client wait for bytes never sent
+        response.headers().remove(HttpHeaders.CONTENT_LENGTH);
         response.setStatusCode(refusal.code().httpStatus()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         boolean http2 = ctx.request().version() == HttpVersion.HTTP_2;
         if (linger != null && !http2) {
