@@ -44,7 +44,8 @@ import im.testkit.Tokens;
  * Storage throughput of history-service: fills {@code im.messages.reliable} with N text messages (many peer
  * conversations, ~120-byte texts, every 10th with a mention), then starts the packaged history-service against a real
  * broker and a real PostgreSQL and prints, every second, the rows stored per second and the consumer group's lag, and
- * at the end the average. Not a test: a harness that prints figures. Usage: {@code ./im bench history [messages]}.
+ * at the end the average and the CPU per message of each process. Not a test: a harness that prints figures. Usage:
+ * {@code ./im bench history [messages] [--no-notifications]}.
  */
 public final class HistoryBench {
 
@@ -52,7 +53,13 @@ public final class HistoryBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int total = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        List<String> arguments = List.of(args);
+        // every recipient of the fill is offline (nobody publishes presence): each stored message is also notified, with
+        // its recipient's unread counts (im.notifications); --no-notifications measures storing alone, as when every
+        // recipient is online
+        boolean notifications = !arguments.contains("--no-notifications");
+        int total = arguments.stream().filter(a -> !a.startsWith("--")).findFirst().map(Integer::parseInt)
+                .orElse(200_000);
         int partitions = 8;
         Path root = Path.of(System.getProperty("im.root", ".")).toAbsolutePath();
         Files.createDirectories(root.resolve(".data"));
@@ -64,23 +71,38 @@ public final class HistoryBench {
             kafka.createTopics(Topics.specs(partitions, Topics.DEFAULT_GATEWAY_SLOTS));
             long filled = fill(kafka.bootstrapServers(), total);
             long inTopic;
+            Map<TopicPartition, Long> filledTo;
             try (Admin admin = kafka.admin()) {
-                inTopic = endOffsets(admin).values().stream().mapToLong(Long::longValue).sum();
+                filledTo = endOffsets(admin);
+                inTopic = filledTo.values().stream().mapToLong(Long::longValue).sum();
             }
             System.out.printf("topic filled in %.1f s (%,.0f records/s produced, acks=all): %,d records%n",
                     filled / 1000.0, inTopic * 1000.0 / filled, inTopic);
             total = (int) inTopic;
 
+            System.out.println(notifications
+                    ? "recipients offline: every stored message is notified (im.notifications, with unread counts)"
+                    : "notifications off (--no-notifications): storing alone, as when every recipient is online");
             ServiceProcess history = ServiceProcess.start(root, "history-service", "history-bench", FreePorts.next(),
                     Map.of("kafka.bootstrap.servers", kafka.bootstrapServers(), "quarkus.datasource.jdbc.url", pg.jdbcUrl(),
                             "quarkus.datasource.username", pg.username(), "quarkus.datasource.password", pg.password(),
-                            "im.jwt.secret", Tokens.DEV_SECRET, "quarkus.log.level", "WARN"),
+                            "im.jwt.secret", Tokens.DEV_SECRET, "quarkus.log.level", "WARN",
+                            "im.history.notifications.enabled", String.valueOf(notifications)),
                     work.resolve("history.log"), "-Xmx1g", "-XX:+UseParallelGC");
             try (history;
                     Admin admin = kafka.admin();
                     Connection db = DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password())) {
                 history.awaitReady(Duration.ofSeconds(120));
-                measure(total, admin, db);
+                // the broker runs in this JVM: "harness + broker" (the harness itself only polls offsets once a second)
+                CpuMeter cpu = new CpuMeter().add("history", history.pid()).addTree("postgresql", pg.pid())
+                        .add("harness + broker", ProcessHandle.current().pid());
+                Map<String, Double> cpu0 = cpu.sample();
+                int stored = measure(total, filledTo, admin, db);
+                Map<String, Double> spent = CpuMeter.between(cpu0, cpu.sample());
+                double sum = spent.values().stream().mapToDouble(Double::doubleValue).sum();
+                StringBuilder line = new StringBuilder("CPU µs per stored message (service start to the last row):");
+                spent.forEach((name, seconds) -> line.append(String.format(" %s %.1f;", name, seconds * 1e6 / stored)));
+                System.out.println(line.append(String.format(" all %.1f", sum * 1e6 / stored)));
             }
         } finally {
             try (var paths = Files.walk(work)) {
@@ -125,28 +147,35 @@ public final class HistoryBench {
         return System.currentTimeMillis() - start;
     }
 
-    private static void measure(int total, Admin admin, Connection db) throws Exception {
+    /**
+     * Prints progress every second until every record is stored; the rows stored. Progress is read from the group's
+     * committed offsets (a batch commits them once its transaction has), not by counting rows: {@code count(*)} over a
+     * table of a million rows every second would cost PostgreSQL the CPU being measured. The last figure is a count.
+     */
+    private static int measure(int total, Map<TopicPartition, Long> filledTo, Admin admin, Connection db) throws Exception {
         long start = System.nanoTime();
         long last = 0;
         long lastTime = start;
         System.out.println("   t(s)   stored   stored/s   lag");
         while (true) {
-            long stored = count(db);
+            long stored = done(admin, filledTo);
             long now = System.nanoTime();
-            long lag = lag(admin);
+            long lag = total - stored;
             System.out.printf("%7.1f %8d %10.0f %6d%n", (now - start) / 1e9, stored,
                     (stored - last) * 1e9 / Math.max(1, now - lastTime), lag);
             last = stored;
             lastTime = now;
-            if (stored >= total) {
+            if (lag == 0) {
+                long rows = count(db);
                 double seconds = (now - start) / 1e9;
                 System.out.printf("stored %,d messages in %.1f s: %,.0f messages/s on average (from service start, "
-                        + "including its first poll)%n", stored, seconds, stored / seconds);
-                return;
+                        + "including its first poll); %,d rows in the message table%n", stored, seconds,
+                        stored / seconds, rows);
+                return (int) stored;
             }
             if ((now - start) / 1e9 > 600) {
                 System.out.println("gave up after 600 s");
-                return;
+                return (int) stored;
             }
             TimeUnit.SECONDS.sleep(1);
         }
@@ -171,19 +200,18 @@ public final class HistoryBench {
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
-    private static long lag(Admin admin) throws Exception {
+    /**
+     * The records of the fill the {@code history} group has committed: per partition its committed offset, at most the
+     * fill's end (history's own events written after the fill would count otherwise).
+     */
+    private static long done(Admin admin, Map<TopicPartition, Long> filledTo) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("history")
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        List<TopicPartition> partitions = admin.describeTopics(List.of(Topics.MESSAGES_RELIABLE)).allTopicNames()
-                .get(10, TimeUnit.SECONDS).get(Topics.MESSAGES_RELIABLE).partitions().stream()
-                .map(p -> new TopicPartition(Topics.MESSAGES_RELIABLE, p.partition())).toList();
-        long lag = 0;
-        var ends = admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p,
-                p -> OffsetSpec.latest()))).all().get(10, TimeUnit.SECONDS);
-        for (TopicPartition partition : partitions) {
-            OffsetAndMetadata done = committed.get(partition);
-            lag += ends.get(partition).offset() - (done == null ? 0 : done.offset());
+        long done = 0;
+        for (Map.Entry<TopicPartition, Long> end : filledTo.entrySet()) {
+            OffsetAndMetadata offset = committed.get(end.getKey());
+            done += Math.min(end.getValue(), offset == null ? 0 : offset.offset());
         }
-        return lag;
+        return done;
     }
 }
