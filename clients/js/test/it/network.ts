@@ -14,8 +14,11 @@ export class Network {
   readonly sockets = new Set<ControlledSocket>();
   /** Every frame the client wrote, in order. */
   readonly sent: Frame[] = [];
-  /** Decides what happens to a frame from the server: deliver it, drop it, or kill the socket instead. */
-  inbound: (frame: Frame) => 'deliver' | 'drop' | 'kill' = () => 'deliver';
+  /**
+   * Decides what happens to a frame from the server: deliver it, drop it, kill the socket instead, or deliver another
+   * frame in its place (e.g. the same `messages` frame without one of them).
+   */
+  inbound: (frame: Frame) => 'deliver' | 'drop' | 'kill' | Frame = () => 'deliver';
   opened = 0;
 
   get WebSocket(): WebSocketConstructor {
@@ -90,7 +93,7 @@ export class ControlledSocket implements SocketLike {
         this.kill();
         return;
       }
-      this.onmessage?.({ data: text });
+      this.onmessage?.({ data: typeof verdict === 'object' ? JSON.stringify(verdict) : text });
     });
     this.ws.on('close', (code: number, reason: Buffer) => {
       if (!this.frozen) {
