@@ -11,7 +11,7 @@ import im.protocol.Topics;
  * Who may do what on Kafka when it runs with authentication (SASL/SCRAM-SHA-512) and ACLs, as in the compose file and
  * the Strimzi manifests: one principal per service and one for backends. Each gets the least it needs: WRITE on the
  * topics it produces to, READ on the topics it consumes (Kafka implies DESCRIBE from both) and READ on its consumer
- * group. Backends may write the three message topics and read {@code im.notifications} (a push-notification bridge, in
+ * group; the gateway also DESCRIBE on history's group (admission reads how far history is behind). Backends may write the three message topics and read {@code im.notifications} (a push-notification bridge, in
  * group {@value #NOTIFICATION_BRIDGE_GROUP}), and nothing more. KafkaAccessTest applies these grants to a real
  * broker and checks them; ManifestsTest checks that deploy/compose and deploy/k8s grant exactly these.
  */
@@ -21,7 +21,8 @@ public final class KafkaAccess {
 
     public enum Operation {
         READ,
-        WRITE
+        WRITE,
+        DESCRIBE
     }
 
     public enum Resource {
@@ -60,6 +61,12 @@ public final class KafkaAccess {
     private static final Map<String, List<String>> GROUPS = Map.of("routing", List.of("routing"), "history",
             List.of("history"), "media", List.of("media-withdrawals"), "backend", List.of(NOTIFICATION_BRIDGE_GROUP));
 
+    /**
+     * Principal → the consumer groups whose committed offsets it reads (DESCRIBE): the gateway's admission reads how far
+     * history is behind ({@code im.gateway.overload.storage-group}).
+     */
+    private static final Map<String, List<String>> DESCRIBES_GROUPS = Map.of("gateway", List.of("history"));
+
     /** Every principal, services first. */
     public static final List<String> PRINCIPALS = List.of("gateway", "routing", "history", "media", "push", "backend");
 
@@ -84,6 +91,9 @@ public final class KafkaAccess {
         }
         for (String group : GROUPS.getOrDefault(principal, List.of())) {
             grants.add(new Grant(principal, Resource.GROUP, group, Operation.READ));
+        }
+        for (String group : DESCRIBES_GROUPS.getOrDefault(principal, List.of())) {
+            grants.add(new Grant(principal, Resource.GROUP, group, Operation.DESCRIBE));
         }
         return grants;
     }

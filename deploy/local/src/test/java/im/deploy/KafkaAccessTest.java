@@ -118,7 +118,8 @@ class KafkaAccessTest {
             for (Topics.Spec spec : Topics.specs(2, 2)) {
                 Map<String, Object> config = client(principal, password(principal));
                 List<Grant> groups = KafkaAccess.grants(principal).stream()
-                        .filter(g -> g.resource() == KafkaAccess.Resource.GROUP).toList();
+                        .filter(g -> g.resource() == KafkaAccess.Resource.GROUP && g.operation() == Operation.READ)
+                        .toList();
                 if (!groups.isEmpty()) {
                     config.put("group.id", groups.get(0).name());
                 }
@@ -154,6 +155,17 @@ class KafkaAccessTest {
             consumer.subscribe(List.of(Topics.MESSAGES_RELIABLE));
             assertThatThrownBy(() -> consumer.poll(Duration.ofSeconds(30)))
                     .isInstanceOf(GroupAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void gatewayReadsHistorysProgress_andNoOtherGroups() throws Exception {
+        try (Admin gateway = Admin.create(client("gateway", password("gateway")))) {
+            // admission's reading of how far history is behind (StorageLag): allowed, whatever the group holds
+            assertThat(gateway.listConsumerGroupOffsets("history").partitionsToOffsetAndMetadata().get(30,
+                    TimeUnit.SECONDS)).isNotNull();
+            assertThatThrownBy(() -> gateway.listConsumerGroupOffsets("routing").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(GroupAuthorizationException.class);
         }
     }
 

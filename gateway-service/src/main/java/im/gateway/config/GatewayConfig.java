@@ -173,6 +173,23 @@ public interface GatewayConfig {
          */
         @WithDefault("20")
         int minSamples();
+
+        /**
+         * History's backlog on {@code im.messages.reliable}, as the time history needs to store it at the rate it is
+         * storing, from which low-priority reliable sends are refused (all of them at twice it; medium-priority ones from
+         * twice to three times it; high-priority ones, barrage and signaling never): a stack that delivers faster than
+         * history stores settles at what history stores. A stopped history does not count. 0 turns it off.
+         */
+        @WithDefault("5s")
+        Duration storageLag();
+
+        /** The consumer group whose committed offsets on {@code im.messages.reliable} are history's progress. */
+        @WithDefault("history")
+        String storageGroup();
+
+        /** A backlog of fewer records than this never counts, however slowly history stores. */
+        @WithDefault("1000")
+        long storageMinBacklog();
     }
 
     /** The dev-only token endpoint. */

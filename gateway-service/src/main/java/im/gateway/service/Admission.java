@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import im.gateway.config.GatewayConfig;
 import im.protocol.ErrorCode;
+import im.protocol.MessageClass;
 import im.protocol.MessageType;
 import im.protocol.Priority;
 import im.protocol.ProtocolException;
@@ -37,6 +38,10 @@ import im.protocol.ProtocolException;
  * send is refused while a low one is still let in, and the accepted rate settles where the stack keeps up instead of
  * swinging between all and nothing a pipeline delay later. A refusal is {@code UNAVAILABLE}, which clients retry after a
  * backoff with the same clientMsgId.
+ *
+ * <p>
+ * Besides, reliable sends are refused while history falls behind storing them ({@link StorageLag}): low priority from
+ * {@code overload.storage-lag} of backlog (certain at twice it), medium from twice to three times it, high never.
  */
 @Singleton
 public class Admission {
@@ -78,6 +83,8 @@ public class Admission {
     private final GatewayConfig.Overload overload;
     /** Where the refusal's odds come from. */
     private final DoubleSupplier random;
+    /** History's backlog in seconds of storing ({@link StorageLag}). */
+    private final DoubleSupplier storageLag;
     private final Counter[] shed = new Counter[Shed.values().length];
 
     // the window being summed: written by the deliveries loop's thread only
@@ -101,13 +108,18 @@ public class Admission {
     private volatile long active;
 
     @Inject
-    Admission(GatewayConfig config, MeterRegistry metrics) {
-        this(config.overload(), metrics, () -> ThreadLocalRandom.current().nextDouble());
+    Admission(GatewayConfig config, MeterRegistry metrics, StorageLag storage) {
+        this(config.overload(), metrics, () -> ThreadLocalRandom.current().nextDouble(), storage::seconds);
     }
 
     Admission(GatewayConfig.Overload overload, MeterRegistry metrics, DoubleSupplier random) {
+        this(overload, metrics, random, () -> 0);
+    }
+
+    Admission(GatewayConfig.Overload overload, MeterRegistry metrics, DoubleSupplier random, DoubleSupplier storageLag) {
         this.overload = overload;
         this.random = random;
+        this.storageLag = storageLag;
         for (Shed shedClass : Shed.values()) {
             shed[shedClass.ordinal()] = metrics.counter("im.gateway.send.shed", "class", shedClass.tag);
         }
@@ -197,11 +209,12 @@ public class Admission {
         if (!overload.enabled()) {
             return;
         }
+        Shed shedClass = Shed.of(priority, type);
+        admitForStorage(shedClass, type);
         long delay = expected(now);
         if (delay == 0) {
             return;
         }
-        Shed shedClass = Shed.of(priority, type);
         long from = switch (shedClass) {
             case BARRAGE, LOW -> overload.shedLowAt().toMillis();
             case MEDIUM -> overload.shedMediumAt().toMillis();
@@ -216,6 +229,26 @@ public class Admission {
             shed[shedClass.ordinal()].increment();
             throw new ProtocolException(ErrorCode.UNAVAILABLE, "the server is overloaded and refuses " + shedClass.words
                     + " messages for now; retry later with the same clientMsgId");
+        }
+    }
+
+    /**
+     * Refuses a low-priority reliable send with odds rising from 0 at {@code overload.storage-lag} of history's backlog to
+     * 1 at twice it, a medium-priority one from twice to three times it; high priority, barrage and signaling are never
+     * refused for storage (barrage and signaling are not stored).
+     */
+    private void admitForStorage(Shed shedClass, MessageType type) {
+        long limit = overload.storageLag().toMillis();
+        if (limit == 0 || type.messageClass() != MessageClass.RELIABLE
+                || (shedClass != Shed.LOW && shedClass != Shed.MEDIUM)) {
+            return;
+        }
+        long lag = Math.round(storageLag.getAsDouble() * 1000);
+        long from = shedClass == Shed.LOW ? limit : 2 * limit;
+        if (refuses(lag, from, from + limit, random.getAsDouble())) {
+            shed[shedClass.ordinal()].increment();
+            throw new ProtocolException(ErrorCode.UNAVAILABLE, "the server refuses " + shedClass.words + " messages for "
+                    + "now: history is " + lag / 1000 + " s behind storing them; retry later with the same clientMsgId");
         }
     }
 

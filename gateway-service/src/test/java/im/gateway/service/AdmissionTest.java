@@ -22,6 +22,8 @@ class AdmissionTest {
     /** The odds drawn for the next refusal. */
     private double draw = 0.5;
     private boolean enabled = true;
+    /** History's backlog in seconds of storing. */
+    private double storageSeconds;
 
     private final Admission admission = new Admission(new GatewayConfig.Overload() {
         @Override
@@ -48,7 +50,22 @@ class AdmissionTest {
         public int minSamples() {
             return 20;
         }
-    }, metrics, () -> draw);
+
+        @Override
+        public Duration storageLag() {
+            return Duration.ofSeconds(5);
+        }
+
+        @Override
+        public String storageGroup() {
+            return "history";
+        }
+
+        @Override
+        public long storageMinBacklog() {
+            return 1000;
+        }
+    }, metrics, () -> draw, () -> storageSeconds);
 
     /** A window of {@code count} deliveries {@code age} ms old, closed by the next observation 100 ms later. */
     private long window(long at, long age, int count) {
@@ -193,5 +210,32 @@ class AdmissionTest {
         at = level(at, 5_000);
         enabled = false;
         assertThat(outcome(Priority.LOW, MessageType.BARRAGE, at)).isNull();
+    }
+
+    @Test
+    void historyBehind_refusesLowReliableFirst_mediumPastTwiceTheLimit_neverHighBarrageOrSignals() {
+        draw = 0.5;
+        storageSeconds = 4.9; // under the limit (5 s)
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, T0)).isNull();
+        storageSeconds = 7.6; // odds 0.52 for low
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, T0)).isEqualTo(ErrorCode.UNAVAILABLE);
+        assertThat(outcome(null, MessageType.IMAGE, T0)).isEqualTo(ErrorCode.UNAVAILABLE); // no priority: low
+        assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, T0)).isNull();
+        assertThat(outcome(Priority.HIGH, MessageType.TEXT, T0)).isNull();
+        assertThat(outcome(Priority.LOW, MessageType.BARRAGE, T0)).isNull(); // not stored
+        assertThat(outcome(Priority.LOW, MessageType.COMMAND, T0)).isNull(); // signaling, not stored
+        storageSeconds = 12.6; // low certain; medium odds 0.52
+        draw = 0.99;
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, T0)).isEqualTo(ErrorCode.UNAVAILABLE);
+        draw = 0.5;
+        assertThat(outcome(Priority.MEDIUM, MessageType.TEXT, T0)).isEqualTo(ErrorCode.UNAVAILABLE);
+        storageSeconds = 60;
+        draw = 0.0;
+        assertThat(outcome(Priority.HIGH, MessageType.TEXT, T0)).isNull();
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "low").count()).isEqualTo(3);
+        assertThat(metrics.counter("im.gateway.send.shed", "class", "medium").count()).isEqualTo(1);
+        enabled = false;
+        draw = 0.0;
+        assertThat(outcome(Priority.LOW, MessageType.TEXT, T0)).isNull();
     }
 }
