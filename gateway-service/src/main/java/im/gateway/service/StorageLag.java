@@ -1,17 +1,14 @@
 package im.gateway.service;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -51,7 +48,6 @@ public class StorageLag {
     private final GatewayConfig.Overload overload;
     private final KafkaClients kafka;
 
-    private volatile Admin admin;
     private List<TopicPartition> partitions;
     private boolean warned;
 
@@ -89,7 +85,7 @@ public class StorageLag {
             return;
         }
         try {
-            Admin client = admin();
+            Admin client = kafka.admin("storage-lag");
             if (partitions == null) {
                 List<TopicPartitionInfo> infos = client.describeTopics(List.of(Topics.MESSAGES_RELIABLE)).allTopicNames()
                         .get(5, TimeUnit.SECONDS).get(Topics.MESSAGES_RELIABLE).partitions();
@@ -149,24 +145,5 @@ public class StorageLag {
         lastCommitted = committed;
         boolean counts = backlog >= overload.storageMinBacklog() && now - lastProgress <= STALLED_MILLIS && rate > 0;
         seconds = counts ? backlog / Math.max(1.0, rate) : 0;
-    }
-
-    private Admin admin() {
-        if (admin == null) {
-            Map<String, Object> config = kafka.config();
-            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "gateway-service-storage-lag");
-            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
-            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
-            admin = Admin.create(config);
-        }
-        return admin;
-    }
-
-    @PreDestroy
-    void close() {
-        Admin client = admin;
-        if (client != null) {
-            client.close(Duration.ofMillis(500));
-        }
     }
 }

@@ -3,13 +3,10 @@ package im.gateway.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
-import im.gateway.config.GatewayConfig;
 import im.protocol.ErrorCode;
 import im.protocol.MessageType;
 import im.protocol.Priority;
@@ -21,51 +18,11 @@ class AdmissionTest {
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     /** The odds drawn for the next refusal. */
     private double draw = 0.5;
-    private boolean enabled = true;
     /** History's backlog in seconds of storing. */
     private double storageSeconds;
 
-    private final Admission admission = new Admission(new GatewayConfig.Overload() {
-        @Override
-        public boolean enabled() {
-            return enabled;
-        }
-
-        @Override
-        public Duration shedLowAt() {
-            return Duration.ofMillis(300);
-        }
-
-        @Override
-        public Duration shedMediumAt() {
-            return Duration.ofMillis(450);
-        }
-
-        @Override
-        public Duration shedHighAt() {
-            return Duration.ofMillis(600);
-        }
-
-        @Override
-        public int minSamples() {
-            return 20;
-        }
-
-        @Override
-        public Duration storageLag() {
-            return Duration.ofSeconds(5);
-        }
-
-        @Override
-        public String storageGroup() {
-            return "history";
-        }
-
-        @Override
-        public long storageMinBacklog() {
-            return 1000;
-        }
-    }, metrics, () -> draw, () -> storageSeconds);
+    private final TestOverload overload = new TestOverload();
+    private final Admission admission = new Admission(overload, metrics, () -> draw, () -> storageSeconds);
 
     /** A window of {@code count} deliveries {@code age} ms old, closed by the next observation 100 ms later. */
     private long window(long at, long age, int count) {
@@ -208,7 +165,7 @@ class AdmissionTest {
             }
         }
         at = level(at, 5_000);
-        enabled = false;
+        overload.enabled = false;
         assertThat(outcome(Priority.LOW, MessageType.BARRAGE, at)).isNull();
     }
 
@@ -234,7 +191,7 @@ class AdmissionTest {
         assertThat(outcome(Priority.HIGH, MessageType.TEXT, T0)).isNull();
         assertThat(metrics.counter("im.gateway.send.shed", "class", "low").count()).isEqualTo(3);
         assertThat(metrics.counter("im.gateway.send.shed", "class", "medium").count()).isEqualTo(1);
-        enabled = false;
+        overload.enabled = false;
         draw = 0.0;
         assertThat(outcome(Priority.LOW, MessageType.TEXT, T0)).isNull();
     }

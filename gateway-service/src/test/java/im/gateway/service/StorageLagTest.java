@@ -3,56 +3,12 @@ package im.gateway.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.time.Duration;
-
 import org.junit.jupiter.api.Test;
-
-import im.gateway.config.GatewayConfig;
 
 class StorageLagTest {
     private static final long T0 = 1_000_000;
 
-    private final StorageLag lag = new StorageLag(new GatewayConfig.Overload() {
-        @Override
-        public boolean enabled() {
-            return true;
-        }
-
-        @Override
-        public Duration shedLowAt() {
-            return Duration.ofMillis(300);
-        }
-
-        @Override
-        public Duration shedMediumAt() {
-            return Duration.ofMillis(450);
-        }
-
-        @Override
-        public Duration shedHighAt() {
-            return Duration.ofMillis(600);
-        }
-
-        @Override
-        public int minSamples() {
-            return 20;
-        }
-
-        @Override
-        public Duration storageLag() {
-            return Duration.ofSeconds(5);
-        }
-
-        @Override
-        public String storageGroup() {
-            return "history";
-        }
-
-        @Override
-        public long storageMinBacklog() {
-            return 1000;
-        }
-    }, null);
+    private final StorageLag lag = new StorageLag(new TestOverload(), null);
 
     @Test
     void backlog_isTheTimeToStoreIt_atTheRateHistoryStores() {

@@ -1,19 +1,16 @@
 package im.routing.messaging;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
@@ -46,7 +43,6 @@ public class DeadLetterDepth {
     MeterRegistry metrics;
 
     private final AtomicLong records = new AtomicLong(-1);
-    private volatile Admin admin;
     private volatile boolean warned;
 
     void register(@Observes StartupEvent event) {
@@ -57,7 +53,7 @@ public class DeadLetterDepth {
     @Scheduled(every = "${im.routing.dlq-depth-every}", delay = 1, delayUnit = TimeUnit.SECONDS, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void measure() {
         try {
-            Admin client = admin();
+            Admin client = kafka.admin("dlq-depth");
             List<TopicPartitionInfo> partitions = client.describeTopics(List.of(Topics.DLQ)).allTopicNames()
                     .get(10, TimeUnit.SECONDS).get(Topics.DLQ).partitions();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
@@ -83,24 +79,5 @@ public class DeadLetterDepth {
 
     private static long sum(Map<TopicPartition, ListOffsetsResultInfo> offsets) {
         return offsets.values().stream().mapToLong(ListOffsetsResultInfo::offset).sum();
-    }
-
-    private Admin admin() {
-        if (admin == null) {
-            Map<String, Object> config = kafka.config();
-            config.put(AdminClientConfig.CLIENT_ID_CONFIG, "routing-service-dlq-depth");
-            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-            admin = Admin.create(config);
-        }
-        return admin;
-    }
-
-    @PreDestroy
-    void close() {
-        Admin client = admin;
-        if (client != null) {
-            client.close(Duration.ofMillis(500));
-        }
     }
 }
