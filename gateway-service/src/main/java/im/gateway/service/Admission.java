@@ -245,7 +245,7 @@ public class Admission {
         }
         long lag = Math.round(storageLag.getAsDouble() * 1000);
         long from = shedClass == Shed.LOW ? limit : 2 * limit;
-        if (refuses(lag, from, from + limit, random.getAsDouble())) {
+        if (lag > from && refuses(lag, from, from + limit, random.getAsDouble())) { // no draw while history keeps up
             shed[shedClass.ordinal()].increment();
             throw new ProtocolException(ErrorCode.UNAVAILABLE, "the server refuses " + shedClass.words + " messages for "
                     + "now: history is " + lag / 1000 + " s behind storing them; retry later with the same clientMsgId");
